@@ -1,0 +1,307 @@
+//! The analysis of one note: normalised text, sentences, sections, terms
+//! (concepts and levels), their assertions and the level each finding is
+//! stated at. The scorer reads it; reports render it.
+
+use crate::assertion::{Assertion, ContextEngine, Label, Trigger};
+use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
+use crate::matcher::PhraseMatcher;
+use crate::region::{find_levels, LevelKind, LevelMention, Region, RegionSet, C7_T1};
+use crate::section::{SentenceSection, Sectionizer};
+use crate::text::Normalized;
+use std::ops::Range;
+
+/// What a term is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TermKind {
+    /// A concept from `concepts.tsv` (index into [`Lexicons::concepts`]).
+    Concept(usize),
+    /// A spinal level expression.
+    Level(LevelMention),
+}
+
+/// Where a finding is stated to be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// Motion segments named for it (bit per segment).
+    pub segments: u32,
+    /// Regions named for it; empty when no level or region is stated.
+    pub regions: RegionSet,
+}
+
+impl Placement {
+    /// Is a level or region stated?
+    pub fn is_placed(&self) -> bool {
+        !self.regions.is_empty()
+    }
+    /// Is it stated at the cervicothoracic level?
+    pub fn at_c7_t1(&self) -> bool {
+        self.segments & (1 << C7_T1) != 0 || self.regions.contains(Region::Cervicothoracic)
+    }
+}
+
+/// A term found in the note.
+#[derive(Debug, Clone)]
+pub struct Term {
+    /// Start byte in the normalised text.
+    pub start: usize,
+    /// End byte in the normalised text.
+    pub end: usize,
+    /// What it is.
+    pub kind: TermKind,
+    /// Index of its sentence.
+    pub sentence: usize,
+    /// Its assertion (affirmed when no trigger applies).
+    pub assertion: Assertion,
+    /// Where it is stated to be (findings and pain; levels place themselves).
+    pub placement: Placement,
+}
+
+impl Term {
+    /// The assertion label.
+    pub fn label(&self) -> Label {
+        self.assertion.label()
+    }
+}
+
+/// Everything the pipeline found in one note.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Normalised text and the offset map.
+    pub norm: Normalized,
+    /// Sentence ranges in the normalised text.
+    pub sentences: Vec<Range<usize>>,
+    /// Section of each sentence.
+    pub sections: Vec<SentenceSection>,
+    /// ConText triggers in the note.
+    pub triggers: Vec<Trigger>,
+    /// Concepts and levels, by start.
+    pub terms: Vec<Term>,
+}
+
+/// The assertion of one span, with what explains it.
+#[derive(Debug, Clone)]
+pub struct SpanAssertion {
+    /// The normalised text.
+    pub norm: Normalized,
+    /// All triggers of the text (the assertion's `triggers` index these).
+    pub triggers: Vec<Trigger>,
+    /// The assertion.
+    pub assertion: Assertion,
+}
+
+/// The compiled pipeline up to the analysis: build once, share across threads.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    /// The lexicons it was built from.
+    pub lexicons: Lexicons,
+    concepts: PhraseMatcher,
+    /// The assertion engine.
+    pub context: ContextEngine,
+    sectionizer: Sectionizer,
+}
+
+impl Analyzer {
+    /// Compiles the matchers for `lexicons`.
+    pub fn new(lexicons: Lexicons) -> Self {
+        Analyzer {
+            concepts: PhraseMatcher::new(lexicons.concepts.iter().map(|c| &c.pattern)),
+            context: ContextEngine::new(&lexicons.rules),
+            sectionizer: Sectionizer::new(&lexicons.sections),
+            lexicons,
+        }
+    }
+
+    /// Analyses one note's text.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let norm = Normalized::new(text);
+        let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
+        let sections = self.sectionizer.assign(&norm.text, &sentences);
+        let flat = &norm.flat;
+        let triggers = self.context.triggers(flat);
+        let mut terms: Vec<Term> = Vec::new();
+        for h in self.concepts.find(flat) {
+            if self.lexicons.concepts[h.id].category == ConceptCategory::Qualifier {
+                continue;
+            }
+            terms.push(Term {
+                start: h.start,
+                end: h.end,
+                kind: TermKind::Concept(h.id),
+                sentence: 0,
+                assertion: Assertion::default(),
+                placement: Placement::default(),
+            });
+        }
+        for m in find_levels(flat) {
+            // A level inside a concept phrase ("pain at the C7-T1 junction")
+            // is still a level of its own.
+            terms.push(Term {
+                start: m.start,
+                end: m.end,
+                sentence: 0,
+                assertion: Assertion::default(),
+                placement: Placement {
+                    segments: m.segments,
+                    regions: m.regions,
+                },
+                kind: TermKind::Level(m),
+            });
+        }
+        terms.sort_by_key(|t| (t.start, t.end));
+        // Sentence of each term, assertion.
+        let mut si = 0;
+        for t in terms.iter_mut() {
+            while si + 1 < sentences.len() && sentences[si].end <= t.start {
+                si += 1;
+            }
+            t.sentence = si;
+            let (sent, section) = match sentences.get(si) {
+                Some(r) => (r.clone(), sections[si].kind),
+                None => (0..flat.len(), SectionKind::None),
+            };
+            // A header's own words are not in the scope of the text after it.
+            t.assertion = self.context.assert(flat, sent, &triggers, t.start..t.end, section);
+        }
+        let mut analysis = Analysis {
+            norm,
+            sentences,
+            sections,
+            triggers,
+            terms,
+        };
+        self.place(&mut analysis);
+        analysis
+    }
+
+    /// Asserts one span of `text` given in normalised-text byte offsets:
+    /// the assertion, the normalised text and the note's triggers.
+    pub fn assert_norm_span(&self, norm: Normalized, start: usize, end: usize) -> SpanAssertion {
+        let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
+        let sections = self.sectionizer.assign(&norm.text, &sentences);
+        let triggers = self.context.triggers(&norm.flat);
+        let si = sentences.iter().position(|r| r.end > start).unwrap_or(sentences.len().saturating_sub(1));
+        let (sent, section) = match sentences.get(si) {
+            Some(r) => (r.start.min(start)..r.end.max(end), sections[si].kind),
+            None => (0..norm.flat.len(), SectionKind::None),
+        };
+        let assertion = self.context.assert(&norm.flat, sent, &triggers, start..end, section);
+        SpanAssertion { norm, triggers, assertion }
+    }
+
+    fn category(&self, t: &Term) -> Option<ConceptCategory> {
+        match t.kind {
+            TermKind::Concept(i) => Some(self.lexicons.concepts[i].category),
+            TermKind::Level(_) => None,
+        }
+    }
+
+    /// Links each finding and pain term to the level(s) it is stated at:
+    /// the levels of its clause, then of its sentence (segments before single
+    /// vertebrae), then the level label that opens its line (`C7-T1: ...`),
+    /// then region words of its clause or sentence.
+    fn place(&self, a: &mut Analysis) {
+        let text = &a.norm.text;
+        let mut placements = Vec::with_capacity(a.terms.len());
+        for (i, t) in a.terms.iter().enumerate() {
+            let needs = matches!(
+                self.category(t),
+                Some(c) if c.is_pathology() || c == ConceptCategory::Pain || c == ConceptCategory::Imaging
+            );
+            if !needs {
+                placements.push(None);
+                continue;
+            }
+            let sent = a.sentences.get(t.sentence).cloned().unwrap_or(0..text.len());
+            let clause = clause_of(&self.context, &a.triggers, &sent, t.start, t.end);
+            let levels_in = |r: &Range<usize>, single: bool| -> Placement {
+                let mut p = Placement::default();
+                for o in &a.terms {
+                    if let TermKind::Level(m) = &o.kind {
+                        if !m.landmark && o.start >= r.start && o.end <= r.end && (m.kind == LevelKind::Single) == single {
+                            p.segments |= m.segments;
+                            p.regions.extend(m.regions);
+                        }
+                    }
+                }
+                p
+            };
+            let words_in = |r: &Range<usize>| -> Placement {
+                let mut p = Placement::default();
+                for o in &a.terms {
+                    if o.start >= r.start && o.end <= r.end {
+                        if let TermKind::Concept(ci) = o.kind {
+                            let c = &self.lexicons.concepts[ci];
+                            if c.category == ConceptCategory::Region {
+                                if let Some(reg) = Region::from_concept(&c.concept) {
+                                    p.regions.insert(reg);
+                                }
+                            }
+                        }
+                    }
+                }
+                p
+            };
+            let candidates = [
+                levels_in(&clause, false),
+                levels_in(&clause, true),
+                levels_in(&sent, false),
+                levels_in(&sent, true),
+                line_label(a, text, &sent),
+                words_in(&clause),
+                words_in(&sent),
+            ];
+            let _ = i;
+            placements.push(candidates.into_iter().find(|p| p.is_placed()));
+        }
+        for (t, p) in a.terms.iter_mut().zip(placements) {
+            if let Some(p) = p {
+                t.placement = p;
+            }
+        }
+    }
+}
+
+/// The clause of `start..end` within `sent`: the stretch between the
+/// terminators around it.
+pub fn clause_of(engine: &ContextEngine, triggers: &[Trigger], sent: &Range<usize>, start: usize, end: usize) -> Range<usize> {
+    let mut lo = sent.start;
+    let mut hi = sent.end;
+    for t in triggers {
+        if t.start >= sent.end {
+            break;
+        }
+        if t.start < sent.start || !engine.is_terminator(t) {
+            continue;
+        }
+        if t.end <= start {
+            lo = lo.max(t.end);
+        } else if t.start >= end {
+            hi = hi.min(t.start);
+        }
+    }
+    lo..hi
+}
+
+/// Levels named in a line-opening label (`C7-T1: ...`, `Cervicothoracic
+/// junction: ...`) of the line the sentence starts on.
+fn line_label(a: &Analysis, text: &str, sent: &Range<usize>) -> Placement {
+    let line_start = text[..sent.start].rfind('\n').map_or(0, |p| p + 1);
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |p| line_start + p);
+    let line = &text[line_start..line_end];
+    let colon = match line.find(':') {
+        Some(p) if p <= 48 => line_start + p,
+        _ => return Placement::default(),
+    };
+    let mut p = Placement::default();
+    for o in &a.terms {
+        if o.start >= line_start && o.end <= colon {
+            if let TermKind::Level(m) = &o.kind {
+                if !m.landmark {
+                    p.segments |= m.segments;
+                    p.regions.extend(m.regions);
+                }
+            }
+        }
+    }
+    p
+}

@@ -1,0 +1,278 @@
+//! ConText-style assertion: is a finding affirmed, negated, uncertain,
+//! hypothetical, historical, or about someone else?
+//!
+//! Triggers come from `context_rules.tsv`. A forward trigger modifies the
+//! targets that follow it, a backward one those before it, within
+//! `max_scope` words; every scope ends at the sentence end and at a
+//! terminator (`but`, `however`, `;` ...). Pseudo-triggers (`no change in`,
+//! `not only`) win over the shorter trigger inside them (leftmost-longest
+//! matching) and modify nothing. Lists distribute: in "no herniation,
+//! stenosis, or cord signal change" every target is within the scope of
+//! `no`. Section defaults add to the triggers: findings in a past-history
+//! section are historical, in a family-history section about family.
+
+use crate::lexicon::{ContextRule, Direction, RuleCategory, SectionKind};
+use crate::matcher::{Hit, PhraseMatcher};
+use std::ops::Range;
+
+/// The assertion of one target: which categories apply, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assertion {
+    /// Negated (absent).
+    pub negated: bool,
+    /// Possible / uncertain.
+    pub uncertain: bool,
+    /// Hypothetical (conditional, planned).
+    pub hypothetical: bool,
+    /// Historical.
+    pub historical: bool,
+    /// About a family member or other person.
+    pub family: bool,
+    /// The triggers that applied (indices into the note's trigger list).
+    pub triggers: Vec<usize>,
+    /// Section defaults that applied.
+    pub section_default: Option<SectionKind>,
+}
+
+/// One label summarising an [`Assertion`], for evidence and reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Label {
+    /// Present, current, about the patient.
+    Affirmed,
+    /// Stated as absent.
+    Negated,
+    /// Possible, suspected, to be ruled out.
+    Uncertain,
+    /// Conditional or planned.
+    Hypothetical,
+    /// In the past (history of, s/p, resolved).
+    Historical,
+    /// About someone other than the patient.
+    Family,
+}
+
+impl Label {
+    /// Snake-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Label::Affirmed => "affirmed",
+            Label::Negated => "negated",
+            Label::Uncertain => "uncertain",
+            Label::Hypothetical => "hypothetical",
+            Label::Historical => "historical",
+            Label::Family => "family",
+        }
+    }
+}
+
+impl Assertion {
+    /// The single label: family, then negated, uncertain, hypothetical,
+    /// historical; affirmed when none applies.
+    pub fn label(&self) -> Label {
+        if self.family {
+            Label::Family
+        } else if self.negated {
+            Label::Negated
+        } else if self.uncertain {
+            Label::Uncertain
+        } else if self.hypothetical {
+            Label::Hypothetical
+        } else if self.historical {
+            Label::Historical
+        } else {
+            Label::Affirmed
+        }
+    }
+}
+
+/// A trigger found in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigger {
+    /// Start byte (normalised text).
+    pub start: usize,
+    /// End byte.
+    pub end: usize,
+    /// Index of the rule in [`ContextEngine::rules`].
+    pub rule: usize,
+}
+
+/// Compiled ConText rules.
+#[derive(Debug, Clone)]
+pub struct ContextEngine {
+    matcher: PhraseMatcher,
+    /// The rules, in file order.
+    pub rules: Vec<ContextRule>,
+}
+
+impl ContextEngine {
+    /// Compiles the rules.
+    pub fn new(rules: &[ContextRule]) -> Self {
+        ContextEngine {
+            matcher: PhraseMatcher::new(rules.iter().map(|r| &r.pattern)),
+            rules: rules.to_vec(),
+        }
+    }
+
+    /// All triggers in `flat` (pseudo-triggers removed), by start.
+    pub fn triggers(&self, flat: &str) -> Vec<Trigger> {
+        self.matcher
+            .find(flat)
+            .into_iter()
+            .filter(|h: &Hit| self.rules[h.id].direction != Direction::Pseudo)
+            .map(|h| Trigger {
+                start: h.start,
+                end: h.end,
+                rule: h.id,
+            })
+            .collect()
+    }
+
+    /// Is trigger `t` a terminator?
+    pub fn is_terminator(&self, t: &Trigger) -> bool {
+        self.rules[t.rule].direction == Direction::Terminate
+    }
+
+    /// Asserts the target `target` of sentence `sentence`, given the note's
+    /// triggers (`triggers`, sorted by start) and the sentence's section.
+    pub fn assert(
+        &self,
+        flat: &str,
+        sentence: Range<usize>,
+        triggers: &[Trigger],
+        target: Range<usize>,
+        section: SectionKind,
+    ) -> Assertion {
+        let mut a = Assertion::default();
+        let lo = triggers.partition_point(|t| t.start < sentence.start);
+        let hi = triggers.partition_point(|t| t.start < sentence.end);
+        let in_sentence = &triggers[lo..hi];
+        let terminated = |from: usize, to: usize| {
+            in_sentence
+                .iter()
+                .any(|t| self.is_terminator(t) && t.start >= from && t.end <= to)
+        };
+        for (k, t) in in_sentence.iter().enumerate() {
+            let rule = &self.rules[t.rule];
+            let applies = match rule.direction {
+                Direction::Forward => forward(flat, t, &target, rule.max_scope) && !terminated(t.end, target.start),
+                Direction::Backward => backward(flat, t, &target, rule.max_scope) && !terminated(target.end, t.start),
+                Direction::Bidirectional => {
+                    (forward(flat, t, &target, rule.max_scope) && !terminated(t.end, target.start))
+                        || (backward(flat, t, &target, rule.max_scope) && !terminated(target.end, t.start))
+                }
+                Direction::Terminate | Direction::Pseudo => false,
+            };
+            if !applies {
+                continue;
+            }
+            match rule.category {
+                RuleCategory::Negated => a.negated = true,
+                RuleCategory::Possible => a.uncertain = true,
+                RuleCategory::Hypothetical => a.hypothetical = true,
+                RuleCategory::Historical => a.historical = true,
+                RuleCategory::Family => a.family = true,
+                RuleCategory::Pseudo | RuleCategory::Terminate => continue,
+            }
+            a.triggers.push(lo + k);
+        }
+        match section {
+            SectionKind::PastHistory => {
+                a.historical = true;
+                a.section_default = Some(section);
+            }
+            SectionKind::FamilyHistory => {
+                a.family = true;
+                a.section_default = Some(section);
+            }
+            _ => {}
+        }
+        a
+    }
+}
+
+fn forward(flat: &str, t: &Trigger, target: &Range<usize>, max_scope: usize) -> bool {
+    t.end <= target.start && crate::text::word_count(&flat[t.end..target.start]) < max_scope
+}
+
+fn backward(flat: &str, t: &Trigger, target: &Range<usize>, max_scope: usize) -> bool {
+    target.end <= t.start && crate::text::word_count(&flat[target.end..t.start]) < max_scope
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::Lexicons;
+
+    /// Label of `target` (first occurrence) in the one-sentence `text`.
+    fn label(text: &str, target: &str) -> Label {
+        label_in(text, target, SectionKind::None)
+    }
+
+    fn label_in(text: &str, target: &str, section: SectionKind) -> Label {
+        let lex = Lexicons::builtin();
+        let engine = ContextEngine::new(&lex.rules);
+        let n = crate::text::Normalized::new(text);
+        let start = n.flat.find(target).expect("target in text");
+        let triggers = engine.triggers(&n.flat);
+        engine
+            .assert(&n.flat, 0..n.flat.len(), &triggers, start..start + target.len(), section)
+            .label()
+    }
+
+    #[test]
+    fn negation_forward_backward_and_lists() {
+        assert_eq!(label("No disc herniation at C7-T1.", "herniation"), Label::Negated);
+        assert_eq!(label("Radiculopathy: none identified.", "Radiculopathy"), Label::Negated);
+        assert_eq!(label("C7-T1 disc herniation is ruled out.", "herniation"), Label::Negated);
+        assert_eq!(label("Radicular pain denied.", "Radicular"), Label::Negated);
+        for t in ["herniation", "stenosis", "cord signal"] {
+            assert_eq!(label("no herniation, stenosis, or cord signal change", t), Label::Negated, "{t}");
+        }
+    }
+
+    #[test]
+    fn pseudo_negations_leave_findings_affirmed() {
+        assert_eq!(label("No change in the C7-T1 ligamentous thickening.", "thickening"), Label::Affirmed);
+        assert_eq!(label("No increase in the associated edema.", "edema"), Label::Affirmed);
+        assert_eq!(label("Not only does the pain limit golf.", "pain"), Label::Affirmed);
+        assert_eq!(label("He has gram negative sepsis.", "sepsis"), Label::Affirmed);
+    }
+
+    #[test]
+    fn terminators_end_scope() {
+        let s = "No stenosis at C5-6, but there is moderate central canal stenosis at C7-T1.";
+        assert_eq!(label(s, "stenosis"), Label::Negated);
+        assert_eq!(label(s, "central canal stenosis"), Label::Affirmed);
+        let s = "No disc herniation, although the disc is desiccated.";
+        assert_eq!(label(s, "desiccated"), Label::Affirmed);
+        let s = "No stenosis at any level; however, there is a disc extrusion.";
+        assert_eq!(label(s, "extrusion"), Label::Affirmed);
+    }
+
+    #[test]
+    fn uncertainty_beats_the_negation_inside_it() {
+        assert_eq!(label("A tiny protrusion cannot be ruled out.", "protrusion"), Label::Uncertain);
+        assert_eq!(label("MRI to rule out disc herniation.", "herniation"), Label::Uncertain);
+        assert_eq!(label("Possible tiny disc protrusion.", "protrusion"), Label::Uncertain);
+        assert_eq!(label("Suspected right facet syndrome.", "facet syndrome"), Label::Uncertain);
+        assert_eq!(label("Questionable ligament thickening.", "thickening"), Label::Uncertain);
+    }
+
+    #[test]
+    fn hypothetical_historical_family() {
+        assert_eq!(label("Return if radicular symptoms develop.", "radicular"), Label::Hypothetical);
+        assert_eq!(label("Should radicular symptoms develop, consider ESI.", "radicular"), Label::Hypothetical);
+        assert_eq!(label("History of C6-7 herniation s/p ACDF.", "herniation"), Label::Historical);
+        assert_eq!(label("2-year history of pain at the junction.", "pain"), Label::Affirmed);
+        assert_eq!(label("Mother with cervical myelopathy.", "myelopathy"), Label::Family);
+        assert_eq!(label_in("Cervical myelopathy.", "myelopathy", SectionKind::FamilyHistory), Label::Family);
+        assert_eq!(label_in("ACDF for herniation.", "herniation", SectionKind::PastHistory), Label::Historical);
+    }
+
+    #[test]
+    fn scope_is_limited() {
+        let far = "No fever and the patient walked to the clinic today with a friend and now has herniation.";
+        assert_eq!(label(far, "herniation"), Label::Affirmed);
+    }
+}

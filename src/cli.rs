@@ -1,0 +1,231 @@
+//! Command-line interface: argument definitions and the command runners.
+//! `main.rs` only calls [`run`] and maps its result to an exit status.
+
+use crate::batch::{self, Only, RunOptions};
+use crate::input::{InputOptions, Utf8Policy};
+use crate::lexicon::Lexicons;
+use crate::output::OutputFormat;
+use crate::record::Auditor;
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Audits clinical notes for ICD-10-CM M53.83 (other specified dorsopathies,
+/// cervicothoracic region): is the code supported, or does a more specific
+/// code apply?
+#[derive(Debug, Parser)]
+#[command(name = "m53audit", version, about, long_about = None, after_help = "\
+Examples:
+  m53audit audit corpora/sample                 audit every note under a directory
+  m53audit audit notes.jsonl -o out.jsonl       JSON lines in, JSON lines out
+  m53audit explain corpora/sample/ct-facet-supported.txt
+  m53audit eval ../shared/corpora/gold-dev.jsonl
+  m53audit assert --negex ../shared/corpora/negex/rsAnnotations-1-120-random.txt")]
+pub struct Cli {
+    /// Directory of lexicon files that replace the built-in ones (any file
+    /// missing there is taken from the built-in set). See lexicons/README.md.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub lexicons: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit notes and write one record per note (verdict or error).
+    #[command(after_help = "\
+Inputs: .jsonl/.ndjson files of {\"id\", \"text\", \"billed\"} objects (billed: array or
+comma-separated string; optional), .txt files (one note each; id = path), CSV
+exports with a header row, directories (walked for all of these), '-' for JSON
+lines on stdin. Any file may be gzip (.gz) or zstd (.zst) compressed.
+
+Exit status: 0 every note audited, 1 some notes gave error records, 2 the run
+could not proceed.
+
+Examples:
+  m53audit audit corpora/sample
+  m53audit audit archive.jsonl.zst -o out.jsonl --summary summary.json -j 8
+  m53audit audit export.csv.gz --text-column transcription --format csv -o out.csv
+  m53audit audit claims.jsonl --only flagged -o flagged.jsonl
+  m53audit audit big.jsonl -o out.jsonl --resume      continue a killed run")]
+    Audit(AuditArgs),
+    /// Explain the decision for one note, for a person: verdict, checklist,
+    /// gaps and the note with its evidence highlighted.
+    #[command(after_help = "\
+FILE is a plain-text note, a .json/.jsonl file (its first note), or '-' for
+standard input. Colours on a terminal, [text]{concept:assertion} markers when
+piped (or with --plain).
+
+Example:
+  m53audit explain corpora/sample/ct-facet-supported.txt")]
+    Explain(ExplainArgs),
+    /// Measure verdict, code and checklist accuracy on a gold-labelled file.
+    #[command(after_help = "\
+GOLD is JSON lines in the format of shared/corpora/gold-dev.jsonl:
+{\"id\", \"text\", \"billed\", \"expect\": {\"verdict\", \"codes\", \"elements\"}}.
+
+Example:
+  m53audit eval ../shared/corpora/gold-dev.jsonl --min-accuracy 0.9")]
+    Eval(EvalArgs),
+    /// Run the assertion engine alone: is a target negated, uncertain,
+    /// historical, hypothetical or about family, and which rule says so?
+    #[command(after_help = "\
+Input: JSON lines {\"id\", \"text\", \"target\"} or {\"id\", \"text\", \"start\", \"end\"}
+(byte offsets of the target). Output: one line per input with the flags and the
+triggers (text, offsets, category, rule file:line) that decided them.
+
+With --negex FILE, reads the NegEx annotated test set (tab-separated, latin-1)
+and prints negation precision/recall/F1 and accuracy, temporality and
+experiencer accuracy.
+
+Examples:
+  echo '{\"id\":\"1\",\"text\":\"No disc herniation.\",\"target\":\"disc herniation\"}' | m53audit assert
+  m53audit assert --negex ../shared/corpora/negex/rsAnnotations-1-120-random.txt")]
+    Assert(AssertArgs),
+}
+
+/// `audit` arguments.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Input files or directories ('-' for JSON lines on stdin).
+    #[arg(value_name = "PATH", default_value = "-")]
+    pub paths: Vec<PathBuf>,
+    /// Write to FILE instead of stdout (written as FILE.partial, renamed when complete).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
+    pub format: OutputFormat,
+    /// Also write a JSON summary (counts per verdict, disagreements, errors, throughput).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Keep all notes, or only those whose billed codes disagree with the documentation.
+    #[arg(long, value_enum, default_value_t = Only::All)]
+    pub only: Only,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress bar and no summary line on stderr (errors still go there).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Continue an interrupted run into the same -o FILE without redoing notes.
+    #[arg(long)]
+    pub resume: bool,
+    /// CSV column with the note id (default: `id`, else the row number).
+    #[arg(long, value_name = "NAME")]
+    pub id_column: Option<String>,
+    /// CSV column with the note text (default: `text`).
+    #[arg(long, value_name = "NAME")]
+    pub text_column: Option<String>,
+    /// CSV column with billed codes (default: `billed`, if present).
+    #[arg(long, value_name = "NAME")]
+    pub billed_column: Option<String>,
+    /// Notes larger than this become `oversize` error records.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
+    pub max_note_bytes: usize,
+    /// Text that is not valid UTF-8: decode lossily (and say so) or refuse the note.
+    #[arg(long, value_enum, default_value_t = Utf8Policy::Lossy)]
+    pub invalid_utf8: Utf8Policy,
+}
+
+/// `explain` arguments.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The note ('-' for stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Plain markers instead of colours, even on a terminal.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+/// `eval` arguments.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Gold-labelled JSON lines.
+    #[arg(value_name = "GOLD")]
+    pub gold: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 1 when verdict accuracy is below X (0-1).
+    #[arg(long, value_name = "X")]
+    pub min_accuracy: Option<f64>,
+}
+
+/// `assert` arguments.
+#[derive(Debug, Args)]
+pub struct AssertArgs {
+    /// JSON lines of targets ('-' or omitted: stdin).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Evaluate on the NegEx annotated test set instead.
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    pub negex: Option<PathBuf>,
+    /// With --negex: print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// With --negex: exit 1 when negation F1 is below X.
+    #[arg(long, value_name = "X")]
+    pub min_f1: Option<f64>,
+}
+
+fn auditor(lexicons: &Option<PathBuf>) -> Result<Auditor> {
+    let lex = Lexicons::load(lexicons.as_deref()).context("the lexicons did not load")?;
+    Ok(Auditor::new(lex))
+}
+
+/// Runs the parsed command; returns the exit status.
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Audit(a) => {
+            let auditor = auditor(&cli.lexicons)?;
+            let interactive = std::io::stderr().is_terminal();
+            let jobs = a
+                .jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            if jobs == 0 {
+                anyhow::bail!("-j must be at least 1");
+            }
+            let opts = RunOptions {
+                paths: a.paths,
+                output: a.output,
+                format: a.format,
+                summary: a.summary,
+                only: a.only,
+                jobs,
+                progress: interactive && !a.quiet,
+                summary_line: !a.quiet,
+                resume: a.resume,
+                input: InputOptions {
+                    id_column: a.id_column,
+                    text_column: a.text_column,
+                    billed_column: a.billed_column,
+                    max_note_bytes: a.max_note_bytes,
+                    utf8: a.invalid_utf8,
+                },
+            };
+            let outcome = batch::run(&auditor, &opts)?;
+            Ok(outcome.exit_code())
+        }
+        Command::Explain(e) => {
+            let auditor = auditor(&cli.lexicons)?;
+            let color = !e.plain && std::io::stdout().is_terminal();
+            crate::explain::run(&auditor, &e.file, color)
+        }
+        Command::Eval(e) => {
+            let auditor = auditor(&cli.lexicons)?;
+            crate::eval::run(&auditor, &e.gold, e.json, e.min_accuracy)
+        }
+        Command::Assert(a) => {
+            let auditor = auditor(&cli.lexicons)?;
+            match a.negex {
+                Some(path) => crate::negex::run_benchmark(&auditor, &path, a.json, a.min_f1),
+                None => crate::negex::run_assert(&auditor, a.file.as_deref()),
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! `m53audit explain`: one note's decision rendered for a person: verdict,
+//! codes and reason, the checklist, the gaps with their CDI queries, and the
+//! note with each evidence span marked by its assertion (colours on a
+//! terminal, `[text]{concept:assertion}` markers otherwise).
+
+use crate::record::{Auditor, Evidence, Note, Record};
+use anyhow::{Context, Result};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Reads the note of `path` (text, or the first object of a JSON/JSON-lines file).
+pub fn read_note(path: &Path) -> Result<Note> {
+    let mut raw = Vec::new();
+    let name = path.display().to_string();
+    if path.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut raw).context("cannot read stdin")?;
+    } else {
+        let (_, comp) = crate::input::classify(path);
+        let f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
+        match comp {
+            crate::input::Compression::Gzip => flate2::read::MultiGzDecoder::new(f).read_to_end(&mut raw),
+            crate::input::Compression::Zstd => zstd::stream::read::Decoder::new(f)?.read_to_end(&mut raw),
+            crate::input::Compression::None => std::io::BufReader::new(f).read_to_end(&mut raw),
+        }
+        .with_context(|| format!("{name}: cannot read"))?;
+    }
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let trimmed = text.trim_start();
+    let json_like = trimmed.starts_with('{')
+        && (path.as_os_str() == "-" || crate::input::classify(path).0 == crate::input::Format::JsonLines);
+    if json_like {
+        let first = trimmed.lines().next().unwrap_or("");
+        let item = crate::input::parse_json_line(&name, 1, first.as_bytes(), &crate::input::InputOptions::default());
+        return item
+            .note
+            .map_err(|e| anyhow::anyhow!("{name}: {} ({})", e.error.message, e.error.kind));
+    }
+    if text.trim().is_empty() {
+        anyhow::bail!("{name}: the note is empty");
+    }
+    Ok(Note {
+        id: name,
+        text,
+        billed: Vec::new(),
+    })
+}
+
+/// Runs `explain`.
+pub fn run(auditor: &Auditor, path: &Path, color: bool) -> Result<i32> {
+    let note = read_note(path)?;
+    let rec = auditor.audit(&note);
+    let mut out = std::io::stdout().lock();
+    out.write_all(render(&rec, &note.text, color).as_bytes())?;
+    out.flush()?;
+    Ok(0)
+}
+
+struct Style {
+    on: &'static str,
+    off: &'static str,
+}
+
+const RESET: &str = "\x1b[0m";
+
+fn style(e: &Evidence) -> Style {
+    let on = match (e.assertion.as_str(), e.category.as_str()) {
+        ("negated", _) => "\x1b[9;31m",
+        ("uncertain", _) => "\x1b[4;33m",
+        ("hypothetical" | "historical" | "family", _) => "\x1b[2;36m",
+        (_, "region") => "\x1b[1;34m",
+        (_, "pain") => "\x1b[35m",
+        (_, "imaging" | "chronicity" | "care") => "\x1b[32m",
+        _ => "\x1b[1;32m",
+    };
+    Style { on, off: RESET }
+}
+
+/// Renders the explanation as text.
+pub fn render(rec: &Record, text: &str, color: bool) -> String {
+    let mut s = String::new();
+    let b = |t: &str| if color { format!("\x1b[1m{t}{RESET}") } else { t.to_string() };
+    s.push_str(&format!("{} {}\n", b("Note:"), rec.id));
+    s.push_str(&format!(
+        "{} {}  codes: {}  score: {}/100\n",
+        b("Verdict:"),
+        rec.verdict.name(),
+        if rec.codes.is_empty() { "none".to_string() } else { rec.codes.join(", ") },
+        rec.score
+    ));
+    s.push_str(&format!("{} {}\n", b("Why:"), rec.reason));
+    if !rec.billed.is_empty() {
+        let agree = match rec.billed_agrees {
+            Some(true) => "agrees with the documentation".to_string(),
+            Some(false) => format!(
+                "DISAGREES: the documentation supports {}",
+                if rec.codes.is_empty() { "no code".to_string() } else { rec.codes.join(", ") }
+            ),
+            None => "no spine code billed (outside this audit)".to_string(),
+        };
+        s.push_str(&format!("{} {} — {}\n", b("Billed:"), rec.billed.join(", "), agree));
+    }
+    s.push_str(&format!("\n{}\n", b("Checklist")));
+    let c = &rec.checklist;
+    for (name, el) in [
+        ("region (C7-T1 named)", &c.region),
+        ("pathology", &c.pathology),
+        ("disc pathology excluded", &c.disc_excluded),
+        ("radiculopathy/myelopathy excluded", &c.neuro_excluded),
+        ("imaging with result", &c.imaging),
+        ("chronicity", &c.chronicity),
+        ("conservative care", &c.conservative_care),
+    ] {
+        let ev: Vec<String> = el
+            .evidence
+            .iter()
+            .take(3)
+            .filter_map(|&i| rec.evidence.get(i))
+            .map(|e| format!("\"{}\" @{}", one_line(&e.text), e.start))
+            .collect();
+        s.push_str(&format!("  {:<36} {:<8} {}\n", name, el.status, ev.join(", ")));
+    }
+    if !rec.gaps.is_empty() {
+        s.push_str(&format!("\n{}\n", b("Documentation gaps (CDI queries)")));
+        for g in &rec.gaps {
+            s.push_str(&format!("  - {}: {}\n    Query: {}\n", g.element, g.reason, g.query));
+        }
+    }
+    for n in &rec.notes {
+        s.push_str(&format!("\nNote for the coder: {n}\n"));
+    }
+    s.push_str(&format!(
+        "\n{}  {}\n\n",
+        b("Note text"),
+        if color {
+            format!(
+                "(legend: {}affirmed finding{RESET} {}level{RESET} {}negated{RESET} {}uncertain{RESET} {}historical/hypothetical/family{RESET})",
+                "\x1b[1;32m", "\x1b[1;34m", "\x1b[9;31m", "\x1b[4;33m", "\x1b[2;36m"
+            )
+        } else {
+            "(markers: [text]{concept:assertion})".to_string()
+        }
+    ));
+    s.push_str(&highlight(text, &rec.evidence, color));
+    if !text.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+fn one_line(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The evidence spans that do not overlap an earlier, longer one (outermost first).
+pub fn outermost(evidence: &[Evidence]) -> Vec<&Evidence> {
+    let mut spans: Vec<&Evidence> = evidence.iter().collect();
+    spans.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut out: Vec<&Evidence> = Vec::new();
+    for e in spans {
+        if out.last().is_some_and(|l| e.start < l.end) {
+            continue;
+        }
+        out.push(e);
+    }
+    out
+}
+
+fn highlight(text: &str, evidence: &[Evidence], color: bool) -> String {
+    let mut s = String::with_capacity(text.len() * 2);
+    let mut pos = 0;
+    for e in outermost(evidence) {
+        if e.start < pos || e.end > text.len() {
+            continue;
+        }
+        s.push_str(&text[pos..e.start]);
+        let span = &text[e.start..e.end];
+        if color {
+            let st = style(e);
+            s.push_str(st.on);
+            s.push_str(span);
+            s.push_str(st.off);
+        } else {
+            s.push_str(&format!("[{span}]{{{}:{}}}", e.concept, e.assertion));
+        }
+        pos = e.end;
+    }
+    s.push_str(&text[pos..]);
+    s
+}

@@ -1,0 +1,877 @@
+//! Lexicons and rules as data: loading, validation and the built-in defaults.
+//!
+//! Every file under `lexicons/` is a tab-separated table with one documented
+//! schema (see the comment block at the top of each file). The files are
+//! embedded in the binary as the default, so the tool runs anywhere; a
+//! directory given with `--lexicons DIR` replaces any file it contains.
+//! Loading validates every row and reports errors with the file and line.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where a lexicon row came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// File name (built-in files are shown as `lexicons/NAME`).
+    pub file: String,
+    /// 1-based line number.
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A lexicon file that could not be read or did not validate.
+#[derive(Debug, thiserror::Error)]
+pub enum LexiconError {
+    /// The file exists but could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// The file.
+        file: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A row (or the header) is invalid.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// File and line of the offending row.
+        origin: Origin,
+        /// What is wrong, in words.
+        message: String,
+    },
+}
+
+fn invalid(file: &str, line: usize, message: impl Into<String>) -> LexiconError {
+    LexiconError::Invalid {
+        origin: Origin {
+            file: file.to_string(),
+            line,
+        },
+        message: message.into(),
+    }
+}
+
+/// A pattern from a lexicon: a literal phrase or a regular expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    /// Literal phrase, matched case-insensitively at word boundaries.
+    Literal(String),
+    /// Regular expression (`re:` prefix in the file), case-insensitive by default.
+    Regex(String),
+}
+
+impl Pattern {
+    fn parse(raw: &str, file: &str, line: usize) -> Result<Pattern, LexiconError> {
+        if let Some(re) = raw.strip_prefix("re:") {
+            regex::Regex::new(&format!("(?i){re}"))
+                .map_err(|e| invalid(file, line, format!("invalid regular expression: {e}")))?;
+            Ok(Pattern::Regex(re.to_string()))
+        } else {
+            let lit = raw.trim();
+            if lit.is_empty() {
+                return Err(invalid(file, line, "empty pattern"));
+            }
+            Ok(Pattern::Literal(crate::text::normalize_phrase(lit)))
+        }
+    }
+}
+
+/// Category of a clinical concept (the `category` column of `concepts.tsv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConceptCategory {
+    /// Disc disorders (herniation, degeneration, other).
+    Disc,
+    /// Radiculopathy and myelopathy.
+    Neuro,
+    /// Stenosis, spondylosis, facet arthropathy, instability.
+    Structural,
+    /// M53.8-type dorsopathies (facet syndrome, ligamentous thickening ...).
+    Dorsopathy,
+    /// Spinal pain terms.
+    Pain,
+    /// Imaging studies.
+    Imaging,
+    /// Conservative care.
+    Care,
+    /// Region words (cervical, thoracic ...).
+    Region,
+    /// Phrases matched only so that they win over shorter ones.
+    Qualifier,
+    /// Symptom durations and onsets.
+    Chronicity,
+}
+
+impl ConceptCategory {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "disc" => Self::Disc,
+            "neuro" => Self::Neuro,
+            "structural" => Self::Structural,
+            "dorsopathy" => Self::Dorsopathy,
+            "pain" => Self::Pain,
+            "imaging" => Self::Imaging,
+            "care" => Self::Care,
+            "region" => Self::Region,
+            "qualifier" => Self::Qualifier,
+            "chronicity" => Self::Chronicity,
+            _ => return None,
+        })
+    }
+
+    /// Is this a finding that can pre-empt M53.83 or support it?
+    pub fn is_pathology(self) -> bool {
+        matches!(
+            self,
+            Self::Disc | Self::Neuro | Self::Structural | Self::Dorsopathy
+        )
+    }
+}
+
+/// One row of `concepts.tsv`.
+#[derive(Debug, Clone)]
+pub struct ConceptEntry {
+    /// Concept name.
+    pub concept: String,
+    /// Concept category.
+    pub category: ConceptCategory,
+    /// What to match.
+    pub pattern: Pattern,
+    /// Where the row is.
+    pub origin: Origin,
+}
+
+/// ConText assertion category (medspaCy names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleCategory {
+    /// The finding is absent.
+    Negated,
+    /// The finding is possible, suspected or to be ruled out.
+    Possible,
+    /// The finding is conditional or planned.
+    Hypothetical,
+    /// The finding is in the past.
+    Historical,
+    /// The finding is about someone other than the patient.
+    Family,
+    /// Looks like a trigger but is not (blocks shorter triggers).
+    Pseudo,
+    /// Ends the scope of every trigger.
+    Terminate,
+}
+
+impl RuleCategory {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "NEGATED_EXISTENCE" => Self::Negated,
+            "POSSIBLE_EXISTENCE" => Self::Possible,
+            "HYPOTHETICAL" => Self::Hypothetical,
+            "HISTORICAL" => Self::Historical,
+            "FAMILY" => Self::Family,
+            "PSEUDO" => Self::Pseudo,
+            "TERMINATE" => Self::Terminate,
+            _ => return None,
+        })
+    }
+
+    /// The medspaCy name of the category.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Negated => "NEGATED_EXISTENCE",
+            Self::Possible => "POSSIBLE_EXISTENCE",
+            Self::Hypothetical => "HYPOTHETICAL",
+            Self::Historical => "HISTORICAL",
+            Self::Family => "FAMILY",
+            Self::Pseudo => "PSEUDO",
+            Self::Terminate => "TERMINATE",
+        }
+    }
+}
+
+/// Which way a trigger reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Modifies what follows the trigger.
+    Forward,
+    /// Modifies what precedes the trigger.
+    Backward,
+    /// Both ways.
+    Bidirectional,
+    /// Ends scopes.
+    Terminate,
+    /// Modifies nothing.
+    Pseudo,
+}
+
+impl Direction {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "FORWARD" => Self::Forward,
+            "BACKWARD" => Self::Backward,
+            "BIDIRECTIONAL" => Self::Bidirectional,
+            "TERMINATE" => Self::Terminate,
+            "PSEUDO" => Self::Pseudo,
+            _ => return None,
+        })
+    }
+}
+
+/// One row of `context_rules.tsv`.
+#[derive(Debug, Clone)]
+pub struct ContextRule {
+    /// Trigger phrase.
+    pub pattern: Pattern,
+    /// The literal as written in the file (shown in explanations).
+    pub literal: String,
+    /// Assertion category.
+    pub category: RuleCategory,
+    /// Reach.
+    pub direction: Direction,
+    /// Scope in words.
+    pub max_scope: usize,
+    /// Where the row is.
+    pub origin: Origin,
+}
+
+/// Kinds of note sections (the `section` column of `sections.tsv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SectionKind {
+    #[allow(missing_docs)]
+    None,
+    #[allow(missing_docs)]
+    ChiefComplaint,
+    #[allow(missing_docs)]
+    Hpi,
+    #[allow(missing_docs)]
+    History,
+    #[allow(missing_docs)]
+    PastHistory,
+    #[allow(missing_docs)]
+    FamilyHistory,
+    #[allow(missing_docs)]
+    SocialHistory,
+    #[allow(missing_docs)]
+    Ros,
+    #[allow(missing_docs)]
+    Exam,
+    #[allow(missing_docs)]
+    Imaging,
+    #[allow(missing_docs)]
+    Impression,
+    #[allow(missing_docs)]
+    Assessment,
+    #[allow(missing_docs)]
+    Plan,
+    #[allow(missing_docs)]
+    AssessmentPlan,
+    #[allow(missing_docs)]
+    Diagnosis,
+    #[allow(missing_docs)]
+    Addendum,
+    #[allow(missing_docs)]
+    Indication,
+    #[allow(missing_docs)]
+    Medications,
+    #[allow(missing_docs)]
+    Allergies,
+    #[allow(missing_docs)]
+    Procedure,
+    #[allow(missing_docs)]
+    Other,
+}
+
+impl SectionKind {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "chief_complaint" => Self::ChiefComplaint,
+            "hpi" => Self::Hpi,
+            "history" => Self::History,
+            "past_history" => Self::PastHistory,
+            "family_history" => Self::FamilyHistory,
+            "social_history" => Self::SocialHistory,
+            "ros" => Self::Ros,
+            "exam" => Self::Exam,
+            "imaging" => Self::Imaging,
+            "impression" => Self::Impression,
+            "assessment" => Self::Assessment,
+            "plan" => Self::Plan,
+            "assessment_plan" => Self::AssessmentPlan,
+            "diagnosis" => Self::Diagnosis,
+            "addendum" => Self::Addendum,
+            "indication" => Self::Indication,
+            "medications" => Self::Medications,
+            "allergies" => Self::Allergies,
+            "procedure" => Self::Procedure,
+            "other" => Self::Other,
+            _ => return None,
+        })
+    }
+
+    /// Snake-case name as used in output records.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::ChiefComplaint => "chief_complaint",
+            Self::Hpi => "hpi",
+            Self::History => "history",
+            Self::PastHistory => "past_history",
+            Self::FamilyHistory => "family_history",
+            Self::SocialHistory => "social_history",
+            Self::Ros => "ros",
+            Self::Exam => "exam",
+            Self::Imaging => "imaging",
+            Self::Impression => "impression",
+            Self::Assessment => "assessment",
+            Self::Plan => "plan",
+            Self::AssessmentPlan => "assessment_plan",
+            Self::Diagnosis => "diagnosis",
+            Self::Addendum => "addendum",
+            Self::Indication => "indication",
+            Self::Medications => "medications",
+            Self::Allergies => "allergies",
+            Self::Procedure => "procedure",
+            Self::Other => "other",
+        }
+    }
+
+    /// Sections where the provider states the diagnosis.
+    pub fn is_diagnostic(self) -> bool {
+        matches!(
+            self,
+            Self::Assessment | Self::AssessmentPlan | Self::Impression | Self::Diagnosis
+        )
+    }
+
+    /// Sections that describe what is planned rather than what was done.
+    pub fn is_plan(self) -> bool {
+        matches!(self, Self::Plan | Self::AssessmentPlan)
+    }
+}
+
+/// One row of `sections.tsv`.
+#[derive(Debug, Clone)]
+pub struct SectionHeader {
+    /// Header text, normalised.
+    pub header: String,
+    /// Section kind.
+    pub kind: SectionKind,
+}
+
+/// One row of `regions.tsv`.
+#[derive(Debug, Clone)]
+pub struct RegionCode {
+    /// The region.
+    pub region: crate::region::Region,
+    /// M53.8x code for the region.
+    pub m53_code: String,
+    /// Pain-only code for the region, if any.
+    pub pain_code: Option<String>,
+    /// Human-readable label.
+    pub label: String,
+}
+
+/// One row of `more_specific.tsv`.
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    /// Code reported instead of M53.83.
+    pub code: String,
+    /// Any of these concepts triggers the row.
+    pub when: Vec<String>,
+    /// One of these must also be present (empty: no requirement).
+    pub with: Vec<String>,
+    /// None of these may be present.
+    pub unless: Vec<String>,
+    /// Condition in words.
+    pub description: String,
+    /// Where the row is.
+    pub origin: Origin,
+}
+
+/// One row of `gaps.tsv`.
+#[derive(Debug, Clone)]
+pub struct GapQuery {
+    /// Element name.
+    pub gap: String,
+    /// The CDI query text.
+    pub query: String,
+}
+
+/// All lexicons, validated.
+#[derive(Debug, Clone)]
+pub struct Lexicons {
+    /// `concepts.tsv`.
+    pub concepts: Vec<ConceptEntry>,
+    /// `context_rules.tsv`.
+    pub rules: Vec<ContextRule>,
+    /// `sections.tsv`.
+    pub sections: Vec<SectionHeader>,
+    /// `abbreviations.txt`.
+    pub abbreviations: HashSet<String>,
+    /// `regions.tsv`.
+    pub regions: Vec<RegionCode>,
+    /// `more_specific.tsv`.
+    pub table: Vec<TableRow>,
+    /// `gaps.tsv`.
+    pub gaps: Vec<GapQuery>,
+}
+
+/// The lexicon files, by name, with their built-in contents.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("concepts.tsv", include_str!("../lexicons/concepts.tsv")),
+    ("context_rules.tsv", include_str!("../lexicons/context_rules.tsv")),
+    ("sections.tsv", include_str!("../lexicons/sections.tsv")),
+    ("abbreviations.txt", include_str!("../lexicons/abbreviations.txt")),
+    ("regions.tsv", include_str!("../lexicons/regions.tsv")),
+    ("more_specific.tsv", include_str!("../lexicons/more_specific.tsv")),
+    ("gaps.tsv", include_str!("../lexicons/gaps.tsv")),
+];
+
+/// A table file split into rows: (line number, fields).
+struct Table<'a> {
+    file: &'a str,
+    rows: Vec<(usize, Vec<&'a str>)>,
+}
+
+impl<'a> Table<'a> {
+    /// Splits `text` into rows, skipping blank and `#` lines, and checks that
+    /// the first row is exactly `header`.
+    fn parse(file: &'a str, text: &'a str, header: &[&str]) -> Result<Self, LexiconError> {
+        let mut rows = Vec::new();
+        let mut seen_header = false;
+        for (i, line) in text.lines().enumerate() {
+            let lineno = i + 1;
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            if !seen_header {
+                if fields != header {
+                    return Err(invalid(
+                        file,
+                        lineno,
+                        format!(
+                            "header must be exactly `{}` (tab-separated), found `{}`",
+                            header.join("<TAB>"),
+                            fields.join("<TAB>")
+                        ),
+                    ));
+                }
+                seen_header = true;
+                continue;
+            }
+            if fields.len() != header.len() {
+                return Err(invalid(
+                    file,
+                    lineno,
+                    format!(
+                        "expected {} tab-separated columns ({}), found {}",
+                        header.len(),
+                        header.join(", "),
+                        fields.len()
+                    ),
+                ));
+            }
+            rows.push((lineno, fields));
+        }
+        if !seen_header {
+            return Err(invalid(file, 1, "missing header row"));
+        }
+        Ok(Table { file, rows })
+    }
+}
+
+fn split_concepts(s: &str) -> Vec<String> {
+    if s.trim() == "-" {
+        return Vec::new();
+    }
+    s.split('|').map(|c| c.trim().to_string()).collect()
+}
+
+impl Lexicons {
+    /// The lexicons compiled into the binary.
+    pub fn builtin() -> Self {
+        Self::load(None).expect("built-in lexicons are valid (checked by tests)")
+    }
+
+    /// Loads the lexicons, taking each file from `dir` when it exists there
+    /// and from the built-in copy otherwise.
+    pub fn load(dir: Option<&Path>) -> Result<Self, LexiconError> {
+        let mut texts: Vec<(String, String)> = Vec::new();
+        for (name, builtin) in BUILTIN {
+            let path: Option<PathBuf> = dir.map(|d| d.join(name)).filter(|p| p.exists());
+            match path {
+                Some(p) => {
+                    let text = std::fs::read_to_string(&p).map_err(|e| LexiconError::Io {
+                        file: p.display().to_string(),
+                        source: e,
+                    })?;
+                    texts.push((p.display().to_string(), text));
+                }
+                None => texts.push((format!("lexicons/{name}"), builtin.to_string())),
+            }
+        }
+        let get = |i: usize| (&texts[i].0[..], &texts[i].1[..]);
+        let (f, t) = get(0);
+        let concepts = parse_concepts(f, t)?;
+        let (f, t) = get(1);
+        let rules = parse_rules(f, t)?;
+        let (f, t) = get(2);
+        let sections = parse_sections(f, t)?;
+        let (_, t) = get(3);
+        let abbreviations = t
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| l.to_ascii_lowercase())
+            .collect();
+        let (f, t) = get(4);
+        let regions = parse_regions(f, t)?;
+        let (f, t) = get(5);
+        let table = parse_table(f, t, &concepts)?;
+        let (f, t) = get(6);
+        let gaps = parse_gaps(f, t)?;
+        Ok(Lexicons {
+            concepts,
+            rules,
+            sections,
+            abbreviations,
+            regions,
+            table,
+            gaps,
+        })
+    }
+
+    /// The M53.8x code, pain code and label of a region.
+    pub fn region_code(&self, region: crate::region::Region) -> Option<&RegionCode> {
+        self.regions.iter().find(|r| r.region == region)
+    }
+
+    /// The CDI query for a gap.
+    pub fn gap_query(&self, gap: &str) -> Option<&str> {
+        self.gaps
+            .iter()
+            .find(|g| g.gap == gap)
+            .map(|g| g.query.as_str())
+    }
+}
+
+fn parse_concepts(file: &str, text: &str) -> Result<Vec<ConceptEntry>, LexiconError> {
+    let t = Table::parse(file, text, &["concept", "category", "pattern"])?;
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (line, f) in t.rows {
+        let concept = f[0].trim();
+        if concept.is_empty() || !concept.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(invalid(
+                t.file,
+                line,
+                format!("concept `{concept}` must be lower-case letters and underscores"),
+            ));
+        }
+        let category = ConceptCategory::parse(f[1].trim()).ok_or_else(|| {
+            invalid(
+                t.file,
+                line,
+                format!(
+                    "unknown category `{}` (expected disc, neuro, structural, dorsopathy, pain, imaging, care, chronicity, region or qualifier)",
+                    f[1]
+                ),
+            )
+        })?;
+        if category == ConceptCategory::Region
+            && crate::region::Region::from_concept(concept).is_none()
+        {
+            return Err(invalid(
+                t.file,
+                line,
+                format!("region concept `{concept}` must be region_<name of a region in regions.tsv>"),
+            ));
+        }
+        let pattern = Pattern::parse(f[2], t.file, line)?;
+        if !seen.insert(pattern.clone().key()) {
+            return Err(invalid(t.file, line, format!("duplicate pattern `{}` (each pattern may name one concept)", f[2])));
+        }
+        out.push(ConceptEntry {
+            concept: concept.to_string(),
+            category,
+            pattern,
+            origin: Origin {
+                file: t.file.to_string(),
+                line,
+            },
+        });
+    }
+    Ok(out)
+}
+
+impl Pattern {
+    fn key(self) -> String {
+        match self {
+            Pattern::Literal(s) => s,
+            Pattern::Regex(s) => format!("re:{s}"),
+        }
+    }
+}
+
+fn parse_rules(file: &str, text: &str) -> Result<Vec<ContextRule>, LexiconError> {
+    let t = Table::parse(file, text, &["literal", "category", "direction", "max_scope"])?;
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (line, f) in t.rows {
+        let category = RuleCategory::parse(f[1].trim()).ok_or_else(|| {
+            invalid(t.file, line, format!("unknown category `{}` (expected NEGATED_EXISTENCE, POSSIBLE_EXISTENCE, HYPOTHETICAL, HISTORICAL, FAMILY, PSEUDO or TERMINATE)", f[1]))
+        })?;
+        let direction = Direction::parse(f[2].trim()).ok_or_else(|| {
+            invalid(t.file, line, format!("unknown direction `{}` (expected FORWARD, BACKWARD, BIDIRECTIONAL, TERMINATE or PSEUDO)", f[2]))
+        })?;
+        let consistent = match category {
+            RuleCategory::Pseudo => direction == Direction::Pseudo,
+            RuleCategory::Terminate => direction == Direction::Terminate,
+            _ => !matches!(direction, Direction::Pseudo | Direction::Terminate),
+        };
+        if !consistent {
+            return Err(invalid(
+                t.file,
+                line,
+                format!("category {} does not go with direction {}", f[1], f[2]),
+            ));
+        }
+        let max_scope = match f[3].trim() {
+            "-" | "" => match direction {
+                Direction::Backward => 6,
+                _ => 10,
+            },
+            s => s
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=50).contains(n))
+                .ok_or_else(|| invalid(t.file, line, format!("max_scope `{s}` must be a whole number from 1 to 50, or -")))?,
+        };
+        let pattern = Pattern::parse(f[0], t.file, line)?;
+        if !seen.insert(pattern.clone().key()) {
+            return Err(invalid(t.file, line, format!("duplicate trigger `{}`", f[0])));
+        }
+        out.push(ContextRule {
+            literal: f[0].trim().to_string(),
+            pattern,
+            category,
+            direction,
+            max_scope,
+            origin: Origin {
+                file: t.file.to_string(),
+                line,
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn parse_sections(file: &str, text: &str) -> Result<Vec<SectionHeader>, LexiconError> {
+    let t = Table::parse(file, text, &["header", "section"])?;
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for (line, f) in t.rows {
+        let kind = SectionKind::parse(f[1].trim())
+            .ok_or_else(|| invalid(t.file, line, format!("unknown section `{}`", f[1])))?;
+        let header = crate::text::normalize_phrase(f[0].trim()).to_ascii_lowercase();
+        if header.is_empty() {
+            return Err(invalid(t.file, line, "empty header"));
+        }
+        if !seen.insert(header.clone()) {
+            return Err(invalid(t.file, line, format!("duplicate header `{}`", f[0])));
+        }
+        out.push(SectionHeader { header, kind });
+    }
+    Ok(out)
+}
+
+fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError> {
+    let t = Table::parse(file, text, &["region", "m53_code", "pain_code", "label"])?;
+    let mut out: Vec<RegionCode> = Vec::new();
+    for (line, f) in t.rows {
+        let region = crate::region::Region::parse(f[0].trim())
+            .ok_or_else(|| invalid(t.file, line, format!("unknown region `{}`", f[0])))?;
+        if out.iter().any(|r| r.region == region) {
+            return Err(invalid(t.file, line, format!("duplicate region `{}`", f[0])));
+        }
+        let code = f[1].trim();
+        if !is_code(code) {
+            return Err(invalid(t.file, line, format!("`{code}` is not an ICD-10-CM code")));
+        }
+        let pain = f[2].trim();
+        let pain_code = if pain == "-" {
+            None
+        } else if is_code(pain) {
+            Some(pain.to_string())
+        } else {
+            return Err(invalid(t.file, line, format!("`{pain}` is not an ICD-10-CM code or -")));
+        };
+        out.push(RegionCode {
+            region,
+            m53_code: code.to_string(),
+            pain_code,
+            label: f[3].trim().to_string(),
+        });
+    }
+    for r in crate::region::Region::ALL {
+        if !out.iter().any(|c| c.region == r) {
+            return Err(invalid(t.file, 1, format!("region `{}` has no row", r.name())));
+        }
+    }
+    Ok(out)
+}
+
+/// Is `s` shaped like an ICD-10-CM code (letter, two digits, optional dot part)?
+pub fn is_code(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 3
+        && b[0].is_ascii_uppercase()
+        && b[1].is_ascii_digit()
+        && b[2].is_ascii_alphanumeric()
+        && (b.len() == 3
+            || (b[3] == b'.'
+                && b.len() > 4
+                && b[4..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())))
+}
+
+fn parse_table(
+    file: &str,
+    text: &str,
+    concepts: &[ConceptEntry],
+) -> Result<Vec<TableRow>, LexiconError> {
+    let t = Table::parse(file, text, &["code", "when", "with", "unless", "description"])?;
+    let known: HashSet<&str> = concepts.iter().map(|c| c.concept.as_str()).collect();
+    let mut out = Vec::new();
+    for (line, f) in t.rows {
+        let code = f[0].trim();
+        if !is_code(code) {
+            return Err(invalid(t.file, line, format!("`{code}` is not an ICD-10-CM code")));
+        }
+        let when = split_concepts(f[1]);
+        if when.is_empty() {
+            return Err(invalid(t.file, line, "`when` needs at least one concept"));
+        }
+        let with = split_concepts(f[2]);
+        let unless = split_concepts(f[3]);
+        for c in when.iter().chain(&with).chain(&unless) {
+            if !known.contains(c.as_str()) {
+                return Err(invalid(
+                    t.file,
+                    line,
+                    format!("unknown concept `{c}` (not in concepts.tsv)"),
+                ));
+            }
+        }
+        out.push(TableRow {
+            code: code.to_string(),
+            when,
+            with,
+            unless,
+            description: f[4].trim().to_string(),
+            origin: Origin {
+                file: t.file.to_string(),
+                line,
+            },
+        });
+    }
+    Ok(out)
+}
+
+fn parse_gaps(file: &str, text: &str) -> Result<Vec<GapQuery>, LexiconError> {
+    let t = Table::parse(file, text, &["gap", "query"])?;
+    let mut out = Vec::new();
+    for (line, f) in t.rows {
+        let gap = f[0].trim();
+        if !crate::scorer::ELEMENTS.contains(&gap) {
+            return Err(invalid(
+                t.file,
+                line,
+                format!("unknown gap `{gap}` (expected one of {})", crate::scorer::ELEMENTS.join(", ")),
+            ));
+        }
+        out.push(GapQuery {
+            gap: gap.to_string(),
+            query: f[1].trim().to_string(),
+        });
+    }
+    for e in crate::scorer::ELEMENTS {
+        if !out.iter().any(|g| g.gap == *e) {
+            return Err(invalid(t.file, 1, format!("gap `{e}` has no query")));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_lexicons_validate() {
+        let lex = Lexicons::load(None).unwrap();
+        assert!(lex.concepts.len() > 100);
+        assert!(lex.rules.iter().any(|r| r.literal == "cannot be ruled out"));
+        assert_eq!(lex.table.len(), 12);
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("context_rules.tsv"),
+            "# c\nliteral\tcategory\tdirection\tmax_scope\nno\tNEGATED\tFORWARD\t-\n",
+        )
+        .unwrap();
+        let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("context_rules.tsv:3"), "{err}");
+        assert!(err.contains("unknown category `NEGATED`"), "{err}");
+    }
+
+    #[test]
+    fn bad_header_and_columns_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sections.tsv"), "header\tkind\n").unwrap();
+        let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("sections.tsv:1") && err.contains("header must be"), "{err}");
+        std::fs::write(dir.path().join("sections.tsv"), "header\tsection\nhpi\n").unwrap();
+        let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("sections.tsv:2") && err.contains("expected 2"), "{err}");
+    }
+
+    #[test]
+    fn table_rejects_unknown_concepts_and_bad_regex() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("more_specific.tsv"),
+            "code\twhen\twith\tunless\tdescription\nM50.23\tdisk_herniation\t-\t-\tx\n",
+        )
+        .unwrap();
+        let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("more_specific.tsv:2") && err.contains("disk_herniation"), "{err}");
+        std::fs::remove_file(dir.path().join("more_specific.tsv")).unwrap();
+        std::fs::write(
+            dir.path().join("concepts.tsv"),
+            "concept\tcategory\tpattern\nstenosis\tstructural\tre:(unclosed\n",
+        )
+        .unwrap();
+        let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("concepts.tsv:2") && err.contains("regular expression"), "{err}");
+    }
+
+    #[test]
+    fn code_shapes() {
+        for c in ["M53.83", "M53.2X3", "G99.2", "M47.813", "M54.50"] {
+            assert!(is_code(c), "{c}");
+        }
+        for c in ["m53.83", "M5", "M53.", "53.83"] {
+            assert!(!is_code(c), "{c}");
+        }
+    }
+}

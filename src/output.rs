@@ -1,0 +1,228 @@
+//! Output formats (sinks) and the run summary.
+//!
+//! A sink receives records in input order and writes them: `jsonl` (the full
+//! record, one JSON object per line), `csv` (one spreadsheet row per note),
+//! `html` (the CDI review report). The summary counts verdicts, billed-code
+//! disagreements and errors for `--summary`.
+
+use crate::record::{Output, Record};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Output format of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON object per note (the full record).
+    Jsonl,
+    /// One CSV row per note: id, verdict, codes, score, billed, billed_agrees, gaps, error.
+    Csv,
+    /// A self-contained HTML review report (worklist + note view).
+    Html,
+}
+
+/// Receives records in order.
+pub trait Sink {
+    /// Writes one record.
+    fn write(&mut self, out: &Output, text: Option<&str>) -> io::Result<()>;
+    /// Writes an already formatted record (JSON lines formatted by the workers).
+    fn write_raw(&mut self, _bytes: &[u8]) -> io::Result<()> {
+        Err(io::Error::other("this format takes records, not preformatted lines"))
+    }
+    /// Pushes buffered output to the file (called after each chunk).
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Finishes the output (footers); called once at the end.
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// JSON lines sink.
+pub struct JsonlSink<W: Write> {
+    w: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> JsonlSink<W> {
+    /// Writes to `w`.
+    pub fn new(w: W) -> Self {
+        JsonlSink { w, buf: Vec::with_capacity(1 << 14) }
+    }
+}
+
+/// Serialises one record as a JSON line (with the trailing newline).
+pub fn to_json_line(out: &Output, buf: &mut Vec<u8>) {
+    buf.clear();
+    serde_json::to_writer(&mut *buf, out).expect("records serialise");
+    buf.push(b'\n');
+}
+
+impl<W: Write> Sink for JsonlSink<W> {
+    fn write(&mut self, out: &Output, _text: Option<&str>) -> io::Result<()> {
+        to_json_line(out, &mut self.buf);
+        self.w.write_all(&self.buf)
+    }
+    fn write_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.w.write_all(bytes)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// CSV sink: one row per note.
+pub struct CsvSink<W: Write> {
+    w: csv::Writer<W>,
+    header: bool,
+}
+
+/// The CSV columns.
+pub const CSV_HEADER: [&str; 8] = ["id", "verdict", "codes", "score", "billed", "billed_agrees", "gaps", "error"];
+
+impl<W: Write> CsvSink<W> {
+    /// Writes to `w`; `header` says whether to write the header row first.
+    pub fn new(w: W, header: bool) -> Self {
+        CsvSink { w: csv::Writer::from_writer(w), header }
+    }
+}
+
+impl<W: Write> Sink for CsvSink<W> {
+    fn write(&mut self, out: &Output, _text: Option<&str>) -> io::Result<()> {
+        if self.header {
+            self.w.write_record(CSV_HEADER)?;
+            self.header = false;
+        }
+        match out {
+            Output::Audited(r) => {
+                let agrees = match r.billed_agrees {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "",
+                };
+                let gaps: Vec<&str> = r.gaps.iter().map(|g| g.element.as_str()).collect();
+                self.w.write_record([
+                    r.id.as_str(),
+                    r.verdict.name(),
+                    &r.codes.join(";"),
+                    &r.score.to_string(),
+                    &r.billed.join(";"),
+                    agrees,
+                    &gaps.join(";"),
+                    "",
+                ])?;
+            }
+            Output::Error(e) => {
+                self.w.write_record([e.id.as_str(), "", "", "", "", "", "", &format!("{}: {}", e.error.kind, e.error.message)])?;
+            }
+        }
+        Ok(())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+    fn finish(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// Is the record flagged: billed spine codes that disagree with the documentation?
+pub fn is_flagged(out: &Output) -> bool {
+    matches!(out, Output::Audited(r) if r.billed_agrees == Some(false))
+}
+
+/// Counts for `--summary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Input notes (records produced, errors included).
+    pub notes: u64,
+    /// Notes audited.
+    pub audited: u64,
+    /// Input bytes read.
+    pub bytes: u64,
+    /// Wall-clock seconds (of this run and any it resumed).
+    pub seconds: f64,
+    /// Notes per second.
+    pub notes_per_second: f64,
+    /// Megabytes (10^6 bytes) of input per second.
+    pub mb_per_second: f64,
+    /// Notes per verdict.
+    pub verdicts: BTreeMap<String, u64>,
+    /// Notes whose billed spine codes disagree with the documentation.
+    pub billed_disagreements: u64,
+    /// Disagreements by `billed -> documented` code pair.
+    pub disagreement_pairs: BTreeMap<String, u64>,
+    /// Error records by kind.
+    pub errors: BTreeMap<String, u64>,
+    /// Notes decoded lossily from invalid UTF-8.
+    pub lossy_utf8: u64,
+}
+
+impl Summary {
+    /// Counts one record.
+    pub fn add(&mut self, out: &Output, bytes: usize, lossy: bool) {
+        self.notes += 1;
+        self.bytes += bytes as u64;
+        if lossy {
+            self.lossy_utf8 += 1;
+        }
+        match out {
+            Output::Audited(r) => {
+                self.audited += 1;
+                *self.verdicts.entry(r.verdict.name().to_string()).or_default() += 1;
+                if r.billed_agrees == Some(false) {
+                    self.billed_disagreements += 1;
+                    let pair = format!(
+                        "{} -> {}",
+                        r.billed.join("+"),
+                        if r.codes.is_empty() { "none".to_string() } else { r.codes.join("+") }
+                    );
+                    *self.disagreement_pairs.entry(pair).or_default() += 1;
+                }
+            }
+            Output::Error(e) => *self.errors.entry(e.error.kind.clone()).or_default() += 1,
+        }
+    }
+
+    /// Sets the timing figures.
+    pub fn finish(&mut self, seconds: f64) {
+        self.seconds = seconds;
+        if seconds > 0.0 {
+            self.notes_per_second = self.notes as f64 / seconds;
+            self.mb_per_second = self.bytes as f64 / 1e6 / seconds;
+        }
+    }
+
+    /// Number of error records.
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    /// One line for stderr.
+    pub fn line(&self) -> String {
+        let verdicts: Vec<String> = self.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        format!(
+            "m53audit: {} notes ({} audited, {} errors) in {:.1}s, {:.0} notes/s, {:.1} MB/s; {}; {} billed-code disagreements",
+            self.notes,
+            self.audited,
+            self.error_count(),
+            self.seconds,
+            self.notes_per_second,
+            self.mb_per_second,
+            if verdicts.is_empty() { "no verdicts".to_string() } else { verdicts.join(", ") },
+            self.billed_disagreements
+        )
+    }
+}
+
+/// A record flattened for the HTML worklist (no evidence text).
+pub fn worklist_row(r: &Record) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id, "verdict": r.verdict.name(), "codes": r.codes, "billed": r.billed,
+        "agrees": r.billed_agrees, "score": r.score, "gaps": r.gaps.len(),
+    })
+}

@@ -1,0 +1,339 @@
+//! The output record of one note, and how the auditor builds it.
+//!
+//! One JSON object per note (JSON lines). A verdict record:
+//!
+//! ```json
+//! {"id": "n1", "verdict": "supported", "codes": ["M53.83"], "score": 85,
+//!  "reason": "...", "checklist": {"region": {"status": "present", "evidence": [0]}, ...},
+//!  "gaps": [{"element": "imaging", "reason": "...", "query": "..."}],
+//!  "billed": ["M53.83"], "billed_agrees": true, "notes": [],
+//!  "evidence": [{"start": 10, "end": 15, "text": "C7-T1", "concept": "level",
+//!                "category": "region", "assertion": "affirmed", "section": "assessment",
+//!                "region": "cervicothoracic"}]}
+//! ```
+//!
+//! `start`/`end` are byte offsets into the original note text and `text` is
+//! exactly that slice. Checklist `evidence` entries index the `evidence`
+//! array. A note that could not be audited gives an error record instead:
+//! `{"id": "n2", "error": {"kind": "invalid_json", "message": "..."}}`.
+
+use crate::analysis::{Analysis, Analyzer, TermKind};
+use crate::assertion::Label;
+use crate::lexicon::Lexicons;
+use crate::region::LevelKind;
+use crate::scorer::{decide, Decision, Gap, Status, Verdict};
+use serde::{Deserialize, Serialize};
+
+/// A note to audit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Note {
+    /// Identifier (from the input, or the file path).
+    pub id: String,
+    /// The note text.
+    pub text: String,
+    /// Codes billed on the claim (may be empty).
+    pub billed: Vec<String>,
+}
+
+/// One checklist element in the output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElementOut {
+    /// present / absent / negated / other.
+    pub status: String,
+    /// Indices into the record's `evidence`.
+    pub evidence: Vec<usize>,
+}
+
+/// The element checklist (DOMAIN.md elements 1-5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checklist {
+    /// Element 1: the region is named (present = C7-T1, other = another region).
+    pub region: ElementOut,
+    /// Element 2: a distinct pathology is affirmed.
+    pub pathology: ElementOut,
+    /// Element 3a: disc pathology is excluded.
+    pub disc_excluded: ElementOut,
+    /// Element 3b: radiculopathy/myelopathy is excluded.
+    pub neuro_excluded: ElementOut,
+    /// Element 4: spine imaging with its result.
+    pub imaging: ElementOut,
+    /// Element 5a: symptom duration.
+    pub chronicity: ElementOut,
+    /// Element 5b: conservative care tried.
+    pub conservative_care: ElementOut,
+}
+
+/// A span of the note that the decision rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Start byte in the original text.
+    pub start: usize,
+    /// End byte in the original text.
+    pub end: usize,
+    /// The original text of the span.
+    pub text: String,
+    /// Concept name (`level` for level expressions).
+    pub concept: String,
+    /// Concept category (`region` for levels).
+    pub category: String,
+    /// affirmed / negated / uncertain / hypothetical / historical / family.
+    pub assertion: String,
+    /// Section of the note.
+    pub section: String,
+    /// Region(s) the span is stated at, `+`-joined, if any.
+    pub region: Option<String>,
+    /// The ConText trigger behind a non-affirmed assertion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
+    /// The span decided the verdict.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decisive: bool,
+}
+
+/// The audit of one note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// Note id.
+    pub id: String,
+    /// One of the seven verdicts.
+    pub verdict: Verdict,
+    /// Codes the documentation supports.
+    pub codes: Vec<String>,
+    /// 0-100 support for M53.83.
+    pub score: u8,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// Elements 1-5.
+    pub checklist: Checklist,
+    /// Documentation gaps with CDI queries.
+    pub gaps: Vec<Gap>,
+    /// Billed codes from the input.
+    pub billed: Vec<String>,
+    /// Whether the billed spine codes agree with the documentation (null when
+    /// no spine code was billed).
+    pub billed_agrees: Option<bool>,
+    /// Coder notes that do not change the verdict.
+    pub notes: Vec<String>,
+    /// Evidence spans, by start.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Why a note could not be audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorInfo {
+    /// Machine-readable kind (invalid_json, invalid_utf8, empty_text, oversize, unreadable ...).
+    pub kind: String,
+    /// What went wrong; never contains note text.
+    pub message: String,
+}
+
+/// The record of a note that could not be audited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    /// Note id (or a position such as `file.jsonl:12` when none could be read).
+    pub id: String,
+    /// The error.
+    pub error: ErrorInfo,
+}
+
+/// One output line: a verdict or an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Output {
+    /// The note was audited.
+    Audited(Box<Record>),
+    /// It could not be.
+    Error(ErrorRecord),
+}
+
+impl Output {
+    /// The note id.
+    pub fn id(&self) -> &str {
+        match self {
+            Output::Audited(r) => &r.id,
+            Output::Error(e) => &e.id,
+        }
+    }
+}
+
+/// Is `code` in this auditor's scope (spine codes whose agreement it can judge)?
+pub fn is_spine_code(code: &str) -> bool {
+    let c = code.trim().to_ascii_uppercase();
+    c.starts_with("M4") || c.starts_with("M5") || c.starts_with("M99") || c == "G99.2"
+}
+
+fn code_key(code: &str) -> String {
+    code.trim().to_ascii_uppercase().replace('.', "")
+}
+
+/// Normalises billed codes: trimmed, upper case, empty ones dropped.
+pub fn normalize_billed<I: IntoIterator<Item = S>, S: AsRef<str>>(codes: I) -> Vec<String> {
+    codes
+        .into_iter()
+        .map(|c| c.as_ref().trim().to_ascii_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// Do the billed spine codes agree with the documented codes? `None` when no
+/// spine code was billed.
+pub fn billed_agrees(billed: &[String], documented: &[String]) -> Option<bool> {
+    let spine: Vec<&String> = billed.iter().filter(|c| is_spine_code(c)).collect();
+    if spine.is_empty() {
+        return None;
+    }
+    let doc: Vec<String> = documented.iter().map(|c| code_key(c)).collect();
+    Some(!doc.is_empty() && spine.iter().all(|c| doc.contains(&code_key(c))))
+}
+
+/// The whole auditor: lexicons compiled into matchers; build once and share
+/// across threads.
+#[derive(Debug, Clone)]
+pub struct Auditor {
+    /// The analysis pipeline.
+    pub analyzer: Analyzer,
+}
+
+impl Auditor {
+    /// Builds the auditor from lexicons.
+    pub fn new(lexicons: Lexicons) -> Self {
+        Auditor {
+            analyzer: Analyzer::new(lexicons),
+        }
+    }
+
+    /// Analyses and decides one text.
+    pub fn analyze(&self, text: &str) -> (Analysis, Decision) {
+        let a = self.analyzer.analyze(text);
+        let d = decide(&self.analyzer, &a);
+        (a, d)
+    }
+
+    /// Audits one note into its output record.
+    pub fn audit(&self, note: &Note) -> Record {
+        let (a, d) = self.analyze(&note.text);
+        self.record(note, &a, &d)
+    }
+
+    /// Builds the record from an analysis and decision.
+    pub fn record(&self, note: &Note, a: &Analysis, d: &Decision) -> Record {
+        let lex = &self.analyzer.lexicons;
+        let mut evidence = Vec::with_capacity(a.terms.len());
+        for (i, t) in a.terms.iter().enumerate() {
+            let (start, end) = a.norm.original_range(t.start, t.end);
+            let (concept, category) = match &t.kind {
+                TermKind::Concept(c) => {
+                    let e = &lex.concepts[*c];
+                    (e.concept.clone(), category_name(e.category).to_string())
+                }
+                TermKind::Level(m) => (
+                    match m.kind {
+                        LevelKind::Segment => "level",
+                        LevelKind::Range => "level_range",
+                        LevelKind::Junction => "junction",
+                        LevelKind::Single => "vertebra",
+                    }
+                    .to_string(),
+                    "region".to_string(),
+                ),
+            };
+            let regions: Vec<&str> = t.placement.regions.iter().map(|r| r.name()).collect();
+            let section = match a.sections.get(t.sentence) {
+                Some(s) if s.title => "title",
+                Some(s) => s.kind.name(),
+                None => "none",
+            };
+            let label = t.label();
+            let trigger = if label == Label::Affirmed {
+                None
+            } else {
+                t.assertion
+                    .triggers
+                    .iter()
+                    .map(|&k| self.analyzer.context.rules[a.triggers[k].rule].literal.clone())
+                    .next()
+                    .or_else(|| t.assertion.section_default.map(|s| format!("section:{}", s.name())))
+            };
+            evidence.push(Evidence {
+                start,
+                end,
+                text: note.text[start..end].to_string(),
+                concept,
+                category,
+                assertion: label.name().to_string(),
+                section: section.to_string(),
+                region: if regions.is_empty() { None } else { Some(regions.join("+")) },
+                trigger,
+                decisive: d.deciding.binary_search(&i).is_ok(),
+            });
+        }
+        let el = |k: usize| ElementOut {
+            status: status_name(d.checklist[k].status).to_string(),
+            evidence: d.checklist[k].terms.clone(),
+        };
+        let billed = note.billed.clone();
+        Record {
+            id: note.id.clone(),
+            verdict: d.verdict,
+            codes: d.codes.clone(),
+            score: d.score,
+            reason: d.reason.clone(),
+            checklist: Checklist {
+                region: el(0),
+                pathology: el(1),
+                disc_excluded: el(2),
+                neuro_excluded: el(3),
+                imaging: el(4),
+                chronicity: el(5),
+                conservative_care: el(6),
+            },
+            gaps: d.gaps.clone(),
+            billed_agrees: billed_agrees(&billed, &d.codes),
+            billed,
+            notes: d.notes.clone(),
+            evidence,
+        }
+    }
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Present => "present",
+        Status::Absent => "absent",
+        Status::Negated => "negated",
+        Status::Other => "other",
+    }
+}
+
+/// Snake-case name of a concept category.
+pub fn category_name(c: crate::lexicon::ConceptCategory) -> &'static str {
+    use crate::lexicon::ConceptCategory as C;
+    match c {
+        C::Disc => "disc",
+        C::Neuro => "neuro",
+        C::Structural => "structural",
+        C::Dorsopathy => "dorsopathy",
+        C::Pain => "pain",
+        C::Imaging => "imaging",
+        C::Care => "care",
+        C::Region => "region",
+        C::Qualifier => "qualifier",
+        C::Chronicity => "chronicity",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn billed_agreement() {
+        let doc = vec!["M53.83".to_string()];
+        assert_eq!(billed_agrees(&normalize_billed(["m53.83"]), &doc), Some(true));
+        assert_eq!(billed_agrees(&normalize_billed(["M54.12"]), &doc), Some(false));
+        assert_eq!(billed_agrees(&normalize_billed(["J13"]), &doc), None);
+        assert_eq!(billed_agrees(&[], &doc), None);
+        assert_eq!(billed_agrees(&normalize_billed(["M53.83"]), &[]), Some(false));
+        assert_eq!(billed_agrees(&normalize_billed(["M5383"]), &doc), Some(true));
+    }
+}

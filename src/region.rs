@@ -1,0 +1,503 @@
+//! Region grammar: spinal level expressions and the ICD-10-CM region each
+//! one belongs to.
+//!
+//! Levels are read as motion segments (occiput-C1 ... L5-S1, sacrum). A
+//! segment (`C7-T1`, `C6-7`, `C7/T1`, `C7 T1`, `C 7 - T 1`, `C7 to T1`) maps
+//! to one region; a range (`C5-T1`, `C2-3 through C6-7`) to every segment it
+//! covers; junction words (`cervicothoracic`, `C/T junction`, `CT junction`)
+//! to their segment. A single vertebra or nerve root (`C7`, `T1`) is not a
+//! segment: it gives a region only (the C8 root exits at C7-T1). MRI
+//! sequences (`T1-weighted`, `T2 signal`), tumour stages (`T1 N0`) and
+//! dermatomes/myotomes are not levels.
+
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// An ICD-10-CM spinal region (the site character of M53.8x and its siblings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Region {
+    /// Occiput-C1, C1-C2.
+    OccipitoAtlantoAxial,
+    /// C2-C3 ... C6-C7.
+    Cervical,
+    /// C7-T1.
+    Cervicothoracic,
+    /// T1-T2 ... T11-T12.
+    Thoracic,
+    /// T12-L1.
+    Thoracolumbar,
+    /// L1-L2 ... L4-L5.
+    Lumbar,
+    /// L5-S1.
+    Lumbosacral,
+    /// Sacrum and coccyx.
+    Sacral,
+    /// No region documented.
+    Unspecified,
+}
+
+impl Region {
+    /// Every region, in anatomical order, then `Unspecified`.
+    pub const ALL: [Region; 9] = [
+        Region::OccipitoAtlantoAxial,
+        Region::Cervical,
+        Region::Cervicothoracic,
+        Region::Thoracic,
+        Region::Thoracolumbar,
+        Region::Lumbar,
+        Region::Lumbosacral,
+        Region::Sacral,
+        Region::Unspecified,
+    ];
+
+    /// Snake-case name (as in `regions.tsv` and output records).
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::OccipitoAtlantoAxial => "occipito_atlanto_axial",
+            Region::Cervical => "cervical",
+            Region::Cervicothoracic => "cervicothoracic",
+            Region::Thoracic => "thoracic",
+            Region::Thoracolumbar => "thoracolumbar",
+            Region::Lumbar => "lumbar",
+            Region::Lumbosacral => "lumbosacral",
+            Region::Sacral => "sacral",
+            Region::Unspecified => "unspecified",
+        }
+    }
+
+    /// Parses a snake-case region name.
+    pub fn parse(s: &str) -> Option<Region> {
+        Region::ALL.into_iter().find(|r| r.name() == s)
+    }
+
+    /// The region of a `region_<name>` concept from `concepts.tsv`.
+    pub fn from_concept(concept: &str) -> Option<Region> {
+        concept
+            .strip_prefix("region_")
+            .and_then(Region::parse)
+            .filter(|r| *r != Region::Unspecified)
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    /// The region of motion segment `seg` (see [`SEGMENT_NAMES`]).
+    pub fn of_segment(seg: u8) -> Region {
+        match seg {
+            0..=1 => Region::OccipitoAtlantoAxial,
+            2..=6 => Region::Cervical,
+            7 => Region::Cervicothoracic,
+            8..=18 => Region::Thoracic,
+            19 => Region::Thoracolumbar,
+            20..=23 => Region::Lumbar,
+            24 => Region::Lumbosacral,
+            _ => Region::Sacral,
+        }
+    }
+
+    /// The region a single vertebra (index as in [`vertebra_index`]) lies in.
+    fn of_vertebra(v: u8) -> Region {
+        match v {
+            0..=2 => Region::OccipitoAtlantoAxial,
+            3..=7 => Region::Cervical,
+            8..=19 => Region::Thoracic,
+            20..=24 => Region::Lumbar,
+            _ => Region::Sacral,
+        }
+    }
+}
+
+/// Names of the motion segments, by index: segment `i` lies between
+/// vertebra `i` and `i + 1` (occiput = 0, C1 = 1 ... C7 = 7, T1 = 8 ...).
+pub const SEGMENT_NAMES: [&str; 26] = [
+    "occiput-C1", "C1-C2", "C2-C3", "C3-C4", "C4-C5", "C5-C6", "C6-C7", "C7-T1", "T1-T2",
+    "T2-T3", "T3-T4", "T4-T5", "T5-T6", "T6-T7", "T7-T8", "T8-T9", "T9-T10", "T10-T11",
+    "T11-T12", "T12-L1", "L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1", "sacrum",
+];
+
+/// The cervicothoracic motion segment, C7-T1.
+pub const C7_T1: u8 = 7;
+
+/// A set of regions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct RegionSet(u16);
+
+impl RegionSet {
+    /// The empty set.
+    pub const EMPTY: RegionSet = RegionSet(0);
+
+    /// Adds a region.
+    pub fn insert(&mut self, r: Region) {
+        self.0 |= r.bit();
+    }
+    /// Adds every region of `other`.
+    pub fn extend(&mut self, other: RegionSet) {
+        self.0 |= other.0;
+    }
+    /// Is `r` in the set?
+    pub fn contains(self, r: Region) -> bool {
+        self.0 & r.bit() != 0
+    }
+    /// Is the set empty?
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    /// The regions in anatomical order.
+    pub fn iter(self) -> impl Iterator<Item = Region> {
+        Region::ALL.into_iter().filter(move |r| self.contains(*r))
+    }
+    /// The set holding just `r`.
+    pub fn one(r: Region) -> RegionSet {
+        RegionSet(r.bit())
+    }
+}
+
+/// How a level was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelKind {
+    /// One motion segment (`C7-T1`, `C6-7`).
+    Segment,
+    /// Several segments (`C5-T1`, `C2-3 through C6-7`).
+    Range,
+    /// A junction or region word naming one segment (`cervicothoracic`).
+    Junction,
+    /// A single vertebra or nerve root (`C7`, `T1`, `C8`).
+    Single,
+}
+
+/// A level expression found in the normalised text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelMention {
+    /// Start byte in the normalised text.
+    pub start: usize,
+    /// End byte in the normalised text.
+    pub end: usize,
+    /// How it was written.
+    pub kind: LevelKind,
+    /// Motion segments covered (bit `i` = segment `i`); empty for singles
+    /// other than the C8 root.
+    pub segments: u32,
+    /// Regions covered.
+    pub regions: RegionSet,
+    /// Used only as a dermatome/myotome or exam landmark: names no site.
+    pub landmark: bool,
+}
+
+impl LevelMention {
+    /// Does the mention cover the cervicothoracic segment?
+    pub fn covers_c7_t1(&self) -> bool {
+        self.segments & (1 << C7_T1) != 0
+    }
+}
+
+/// Vertebra index: occiput 0, C1-C7 1-7, T1-T12 8-19, L1-L5 20-24, S1-S5 25-29;
+/// `None` for C8 (a root, not a vertebra) and impossible levels.
+pub fn vertebra_index(letter: u8, n: u8) -> Option<u8> {
+    match letter.to_ascii_uppercase() {
+        b'C' if (1..=7).contains(&n) => Some(n),
+        b'T' if (1..=12).contains(&n) => Some(7 + n),
+        b'L' if (1..=5).contains(&n) => Some(19 + n),
+        b'S' if (1..=5).contains(&n) => Some(24 + n),
+        _ => None,
+    }
+}
+
+fn segments_between(lo: u8, hi: u8) -> u32 {
+    // Vertebrae lo..=hi cover segments lo..hi (sacral vertebrae fold into 25).
+    let mut s = 0u32;
+    for v in lo..hi {
+        s |= 1 << v.min(25);
+    }
+    s
+}
+
+fn regions_of_segments(segments: u32) -> RegionSet {
+    let mut r = RegionSet::EMPTY;
+    for i in 0..26u8 {
+        if segments & (1 << i) != 0 {
+            r.insert(Region::of_segment(i));
+        }
+    }
+    r
+}
+
+struct Grammar {
+    vertebra: Regex,
+    second: Regex,
+    segment_range: Regex,
+    junction: Regex,
+    sequence_after: Regex,
+    sequence_before: Regex,
+    landmark_after: Regex,
+}
+
+fn grammar() -> &'static Grammar {
+    static G: OnceLock<Grammar> = OnceLock::new();
+    G.get_or_init(|| Grammar {
+        vertebra: Regex::new(r"(?i)\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)").unwrap(),
+        // What may follow a first vertebra to make a segment or range:
+        // separator, optional letter, number.
+        second: Regex::new(
+            r"(?i)^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ([ctls]) ?(\d{1,2})\b)",
+        )
+        .unwrap(),
+        segment_range: Regex::new(
+            r"(?i)^(?: ?- ?| to | through | thru )([ctls]) ?(\d{1,2}) ?[-/] ?(?:([ctls]) ?)?(\d{1,2})\b",
+        )
+        .unwrap(),
+        junction: Regex::new(
+            r"(?i)\b(?:(cervico ?-? ?thoracic)|(lower cervical/upper thoracic)|(c/t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
+        )
+        .unwrap(),
+        sequence_after: Regex::new(
+            r"(?i)^(?: ?-? ?(?:weighted|w|wi|flair|stir|signal|hyperintens\w*|hypointens\w*|images?|sequences?|fs|fat|post|pre|lesions?|cord signal|mapping|relaxation|n[0-3x]|m[01x]|and t2|, ?t2|/t2|/flair)\b)",
+        )
+        .unwrap(),
+        sequence_before: Regex::new(
+            r"(?i)(?:sagittal|axial|coronal|3d|contrast|enhanced|on|fse|tse|gre|dixon)[ ,]*(?:t2[ ,]*(?:and )?)?$",
+        )
+        .unwrap(),
+        landmark_after: Regex::new(
+            r"(?i)^ ?(?:and [ctls] ?\d{1,2} )?(?:myotomes?|dermatomes?|dermatomal|myotomal|medial branch(?:es)?)\b",
+        )
+        .unwrap(),
+    })
+}
+
+/// Finds every level expression in `flat` (normalised text, line breaks as
+/// spaces), in text order.
+pub fn find_levels(flat: &str) -> Vec<LevelMention> {
+    let g = grammar();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(caps) = g.vertebra.captures_at(flat, pos) {
+        let m = caps.get(0).unwrap();
+        let start = m.start();
+        let (v1, root1): (Option<u8>, Option<u8>) = if caps.get(1).is_some() {
+            (Some(0), None)
+        } else {
+            let letter = caps[2].as_bytes()[0];
+            let n: u8 = caps[3].parse().unwrap_or(0);
+            let root = if letter.eq_ignore_ascii_case(&b'c') && n == 8 {
+                Some(8)
+            } else {
+                None
+            };
+            (vertebra_index(letter, n), root)
+        };
+        let letter1 = caps.get(2).map(|l| l.as_str().as_bytes()[0].to_ascii_uppercase());
+        let mut end = m.end();
+        let mut mention: Option<LevelMention> = None;
+        if let Some(v1) = v1 {
+            if let Some(c2) = g.second.captures(&flat[end..]) {
+                let (sep, letter2, n2) = if let Some(l) = c2.get(2) {
+                    (c2.get(1).map_or("", |s| s.as_str()), Some(l.as_str().as_bytes()[0]), &c2[3])
+                } else if let Some(n) = c2.get(5) {
+                    (c2.get(4).map_or("", |s| s.as_str()), None, n.as_str())
+                } else {
+                    (" ", Some(c2[6].as_bytes()[0]), &c2[7])
+                };
+                let n2: u8 = n2.parse().unwrap_or(0);
+                let v2 = match letter2 {
+                    Some(l) => vertebra_index(l, n2),
+                    None => letter1.and_then(|l| vertebra_index(l, n2)),
+                };
+                let sep = sep.trim().to_ascii_lowercase();
+                if let Some(v2) = v2.filter(|v2| *v2 > v1) {
+                    let adjacent = v2 == v1 + 1 || (v1 >= 25 && v2 >= 25);
+                    // "and" and a bare space join only adjacent vertebrae
+                    // across a region border (C7 and T1), or any adjacent pair
+                    // for a space ("C7 T1").
+                    let ok = match sep.as_str() {
+                        "and" => adjacent && Region::of_vertebra(v1) != Region::of_vertebra(v2),
+                        "" => adjacent && letter2.is_some(),
+                        _ => true,
+                    };
+                    if ok {
+                        end += c2.get(0).unwrap().end();
+                        let mut segments = segments_between(v1, v2);
+                        let mut kind = if adjacent { LevelKind::Segment } else { LevelKind::Range };
+                        if adjacent {
+                            if let Some(r) = g.segment_range.captures(&flat[end..]) {
+                                let l3 = r[1].as_bytes()[0];
+                                let n3: u8 = r[2].parse().unwrap_or(0);
+                                let l4 = r.get(3).map_or(l3, |l| l.as_str().as_bytes()[0]);
+                                let n4: u8 = r[4].parse().unwrap_or(0);
+                                if let (Some(a), Some(b)) =
+                                    (vertebra_index(l3, n3), vertebra_index(l4, n4))
+                                {
+                                    if b > a && a >= v1 {
+                                        segments |= segments_between(v1, b);
+                                        kind = LevelKind::Range;
+                                        end += r.get(0).unwrap().end();
+                                    }
+                                }
+                            }
+                        }
+                        mention = Some(LevelMention {
+                            start,
+                            end,
+                            kind,
+                            segments,
+                            regions: regions_of_segments(segments),
+                            landmark: false,
+                        });
+                    }
+                }
+            }
+        }
+        let mention = match mention {
+            Some(m) => Some(m),
+            None => {
+                // A single vertebra or root.
+                let (segments, regions) = match (v1, root1) {
+                    (_, Some(_)) => (1u32 << C7_T1, RegionSet::one(Region::Cervicothoracic)),
+                    (Some(v), None) => (0, RegionSet::one(Region::of_vertebra(v))),
+                    (None, None) => (0, RegionSet::EMPTY),
+                };
+                let is_t12 = letter1 == Some(b'T') && matches!(&caps.get(3).map(|n| n.as_str()), Some("1") | Some("2"));
+                let sequence = is_t12
+                    && (g.sequence_after.is_match(&flat[end..])
+                        || g.sequence_before.is_match(&flat[start.saturating_sub(24)..start]));
+                if regions.is_empty() || sequence {
+                    None
+                } else {
+                    Some(LevelMention {
+                        start,
+                        end,
+                        kind: LevelKind::Single,
+                        segments,
+                        regions,
+                        landmark: false,
+                    })
+                }
+            }
+        };
+        if let Some(mut m) = mention {
+            m.landmark = g.landmark_after.is_match(&flat[m.end..]);
+            out.push(m);
+        }
+        pos = end.max(start + 1);
+        while !flat.is_char_boundary(pos) {
+            pos += 1;
+        }
+    }
+    for caps in g.junction.captures_iter(flat) {
+        let m = caps.get(0).unwrap();
+        let seg = if caps.get(5).is_some() {
+            19
+        } else if caps.get(6).is_some() {
+            24
+        } else {
+            C7_T1
+        };
+        // "C7-T1 junction" is already a segment mention.
+        if caps.get(7).is_some() {
+            continue;
+        }
+        out.push(LevelMention {
+            start: m.start(),
+            end: m.end(),
+            kind: LevelKind::Junction,
+            segments: 1 << seg,
+            regions: RegionSet::one(Region::of_segment(seg)),
+            landmark: false,
+        });
+    }
+    out.sort_by_key(|m| (m.start, m.end));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn levels(s: &str) -> Vec<(String, LevelKind, Vec<Region>)> {
+        let n = crate::text::Normalized::new(s);
+        find_levels(&n.flat)
+            .into_iter()
+            .map(|m| (n.flat[m.start..m.end].to_string(), m.kind, m.regions.iter().collect()))
+            .collect()
+    }
+
+    fn ct(s: &str) -> bool {
+        let n = crate::text::Normalized::new(s);
+        find_levels(&n.flat).iter().any(|m| m.covers_c7_t1() && !m.landmark)
+    }
+
+    #[test]
+    fn every_spelling_of_c7_t1_is_the_cervicothoracic_segment() {
+        for s in [
+            "C7-T1", "C7\u{2013}T1", "C7\u{2014}T1", "C7/T1", "C7 T1", "C7 to T1", "c7-t1",
+            "C 7 - T 1", "C7-\nT1", "cervicothoracic", "cervico-thoracic", "C/T junction",
+            "CT junction", "lower cervical/upper thoracic junction", "C7 and T1 vertebrae",
+            "C7\u{2013}T1 level", "cervicothoracic junction",
+        ] {
+            let l = levels(s);
+            assert!(!l.is_empty(), "{s}: nothing found");
+            assert_eq!(l[0].2, vec![Region::Cervicothoracic], "{s}: {l:?}");
+            assert_ne!(l[0].1, LevelKind::Single, "{s}");
+        }
+    }
+
+    #[test]
+    fn other_segments_map_to_their_regions() {
+        let cases = [
+            ("C1-C2", Region::OccipitoAtlantoAxial),
+            ("C6-7", Region::Cervical),
+            ("C5/6", Region::Cervical),
+            ("T1-T2", Region::Thoracic),
+            ("T4-5", Region::Thoracic),
+            ("T12-L1", Region::Thoracolumbar),
+            ("thoracolumbar junction", Region::Thoracolumbar),
+            ("L4-5", Region::Lumbar),
+            ("L5-S1", Region::Lumbosacral),
+        ];
+        for (s, r) in cases {
+            assert_eq!(levels(s)[0].2, vec![r], "{s}");
+        }
+    }
+
+    #[test]
+    fn lists_and_ranges() {
+        let l = levels("C5-6, C6-7 and C7-T1");
+        assert_eq!(l.len(), 3);
+        assert_eq!(l[2].2, vec![Region::Cervicothoracic]);
+        let l = levels("spondylosis C5-T1");
+        assert_eq!(l[0].1, LevelKind::Range);
+        assert_eq!(l[0].2, vec![Region::Cervical, Region::Cervicothoracic]);
+        let l = levels("C2-3 through C6-7: no disc herniation");
+        assert_eq!(l[0].1, LevelKind::Range);
+        assert_eq!(l[0].2, vec![Region::Cervical]);
+        assert!(ct("C5 through T1"));
+        assert!(ct("C6\u{2013}T3"));
+        assert!(!ct("from T1 through T12"));
+    }
+
+    #[test]
+    fn look_alikes_are_not_the_junction() {
+        for s in [
+            "CT chest", "CT-guided injection", "CT cervical spine", "Sagittal T1-weighted images",
+            "T1 hypointense lesions", "T1DM", "clinical T1b1 N0 M0", "C7 spinous process",
+            "T1 vertebral body", "C7 nerve root", "C7", "T1", "post-contrast T1", "C7-1",
+            "normal needle examination of C5 through T1 myotomes",
+        ] {
+            assert!(!ct(s), "{s} read as the junction: {:?}", levels(s));
+        }
+        assert!(levels("Sagittal T1, T2 and STIR").is_empty(), "{:?}", levels("Sagittal T1, T2 and STIR"));
+        assert!(levels("T1-weighted").is_empty());
+        assert!(levels("T2 cord signal change").is_empty());
+    }
+
+    #[test]
+    fn singles_give_a_region_and_c8_is_the_junction_root() {
+        assert_eq!(levels("C6 radiculopathy")[0].2, vec![Region::Cervical]);
+        assert_eq!(levels("T4 compression")[0].2, vec![Region::Thoracic]);
+        let l = levels("left C8 radiculopathy");
+        assert_eq!(l[0].2, vec![Region::Cervicothoracic]);
+        assert_eq!(l[0].1, LevelKind::Single);
+    }
+}

@@ -1,0 +1,161 @@
+//! Sentence splitting for clinical text.
+//!
+//! Works on the normalised text (line breaks kept) with rules rather than
+//! UAX-29 sentence boundaries, which are both slow and wrong for notes:
+//! a line break ends a sentence unless the line was wrapped (an 80-column
+//! line that runs on, or a phrase broken after a hyphen); `.`, `!` and `?`
+//! end a sentence before white space unless the word is a known abbreviation
+//! (`Dr.`, `approx.`), a single initial, or a list number (`1.`); `s/p`, `x3`
+//! and decimals never split.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// Splits `text` (normalised, `\n` line breaks) into sentence byte ranges,
+/// trimmed of white space, in order, never empty.
+pub fn split(text: &str, abbreviations: &HashSet<String>) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut line_start = 0;
+    let mut i = 0;
+    let push = |out: &mut Vec<Range<usize>>, s: usize, e: usize| {
+        let seg = &text[s..e];
+        let lead = seg.len() - seg.trim_start().len();
+        let trail = seg.len() - seg.trim_end().len();
+        if s + lead < e - trail {
+            out.push(s + lead..e - trail);
+        }
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                if !wrapped(text, line_start, i) {
+                    push(&mut out, start, i);
+                    start = i + 1;
+                }
+                line_start = i + 1;
+            }
+            b'.' | b'!' | b'?' => {
+                let next = b.get(i + 1).copied();
+                let at_space = matches!(next, None | Some(b' ') | Some(b'\n'));
+                if at_space && ends_sentence(text, start, i, abbreviations) {
+                    push(&mut out, start, i + 1);
+                    start = i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    push(&mut out, start, b.len());
+    out
+}
+
+/// Is the line `line_start..nl` wrapped onto the next line?
+fn wrapped(text: &str, line_start: usize, nl: usize) -> bool {
+    let line = text[line_start..nl].trim_end();
+    let next = &text[nl + 1..];
+    let next_line = next.split('\n').next().unwrap_or("");
+    let first = match next_line.chars().next() {
+        Some(c) => c,
+        None => return false,
+    };
+    // A phrase broken after a hyphen: "C7-" / "T1".
+    if line.ends_with('-') && first.is_alphanumeric() && !line.ends_with(" -") {
+        return true;
+    }
+    let last = match line.chars().next_back() {
+        Some(c) => c,
+        None => return false,
+    };
+    if matches!(last, '.' | ':' | ';' | '!' | '?') {
+        return false;
+    }
+    // A long line that runs on into a lower-case continuation, or (for ALL
+    // CAPS reports) into a line that does not look like a new item.
+    let long = line.chars().count() >= 60;
+    if !long {
+        return false;
+    }
+    if first.is_lowercase() {
+        return true;
+    }
+    let starts_item = first.is_ascii_digit()
+        || matches!(first, '-' | '*' | '\u{2022}' | '#')
+        || next_line
+            .find(':')
+            .is_some_and(|p| p < 40 && !next_line[..p].contains(". "));
+    !starts_item && first.is_uppercase()
+}
+
+/// Does the `.`/`!`/`?` at `dot` end the sentence that began at `start`?
+fn ends_sentence(text: &str, start: usize, dot: usize, abbreviations: &HashSet<String>) -> bool {
+    if text.as_bytes()[dot] != b'.' {
+        return true;
+    }
+    let before = &text[start..dot];
+    let word_start = before
+        .rfind(|c: char| c.is_whitespace() || c == '(')
+        .map_or(0, |p| p + 1);
+    let word = &before[word_start..];
+    if word.is_empty() {
+        return true;
+    }
+    // A list number at the start of a sentence: "1. Myelopathy ...".
+    if word.len() <= 2 && word.bytes().all(|c| c.is_ascii_digit()) && before[..word_start].trim().is_empty() {
+        return false;
+    }
+    // Inline list marker after a header: "A/P: 1. ...".
+    if word.len() <= 2 && word.bytes().all(|c| c.is_ascii_digit()) && before[..word_start].trim_end().ends_with(':') {
+        return false;
+    }
+    // A single initial: "J. Smith".
+    if word.len() == 1 && word.as_bytes()[0].is_ascii_uppercase() {
+        return false;
+    }
+    let lower = word.to_ascii_lowercase();
+    if abbreviations.contains(lower.trim_start_matches(|c: char| !c.is_alphanumeric())) {
+        // An abbreviation ends a sentence only before a capitalised word on a
+        // new line; "Dr. Smith" and "approx. 3" run on.
+        return false;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sents(s: &str) -> Vec<String> {
+        let abbr: HashSet<String> = ["dr", "approx", "e.g", "vs"].iter().map(|s| s.to_string()).collect();
+        split(s, &abbr).into_iter().map(|r| s[r].to_string()).collect()
+    }
+
+    #[test]
+    fn periods_and_abbreviations() {
+        assert_eq!(
+            sents("Seen by Dr. Smith today. No radiculopathy. Dose 2.5 mg s/p ACDF x3."),
+            vec!["Seen by Dr. Smith today.", "No radiculopathy.", "Dose 2.5 mg s/p ACDF x3."]
+        );
+    }
+
+    #[test]
+    fn numbered_lists_and_headers() {
+        assert_eq!(
+            sents("Assessment:\n1. C7-T1 facet syndrome.\n2. Hypertension.\nPlan: PT"),
+            vec!["Assessment:", "1. C7-T1 facet syndrome.", "2. Hypertension.", "Plan: PT"]
+        );
+        assert_eq!(sents("A/P: 1. Myelopathy due to spondylosis."), vec!["A/P: 1. Myelopathy due to spondylosis."]);
+    }
+
+    #[test]
+    fn wrapped_lines_join_but_short_lines_do_not() {
+        let wrapped = "MRI shows a small right paracentral disc protrusion at the level\nof C7-T1 without stenosis.";
+        assert_eq!(sents(wrapped).len(), 1);
+        assert_eq!(sents("Neck: supple\nLungs: clear").len(), 2);
+        assert_eq!(sents("disc herniation at C7-\nT1 confirmed.").len(), 1);
+        let caps = "FINDINGS: THERE IS A SMALL DISC PROTRUSION AT THE CERVICOTHORACIC JUNCTION\nWITHOUT STENOSIS.";
+        assert_eq!(sents(caps).len(), 1);
+    }
+}

@@ -1,0 +1,222 @@
+//! Text layer: normalisation with a byte-offset map back to the original,
+//! word tokenisation and word-boundary helpers.
+//!
+//! Matching runs on a normalised copy of the note: en/em dashes and minus
+//! signs become `-`, smart quotes become ASCII quotes, non-breaking and other
+//! Unicode spaces become a space, CRLF and CR become `\n`, and every run of
+//! white space collapses to one character (`\n` if the run held a line break,
+//! otherwise a space), so that a phrase wrapped over two lines still matches.
+//! Case is kept (matchers fold ASCII case themselves). Every byte of the
+//! normalised text maps back to the byte of the original it came from, so
+//! evidence offsets are exact in the original.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// A note's normalised text and the map back to the original.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    /// Normalised text, line breaks kept (`\n`).
+    pub text: String,
+    /// The same text with line breaks as spaces (same length and offsets),
+    /// for matching phrases that wrap over lines.
+    pub flat: String,
+    /// `map[i]` is the original byte offset of normalised byte `i`;
+    /// `map[text.len()]` is the original length.
+    map: Vec<u32>,
+}
+
+fn replacement(c: char) -> Option<char> {
+    Some(match c {
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' => '"',
+        '\u{2044}' | '\u{2215}' => '/',
+        _ => return None,
+    })
+}
+
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{FEFF}' || c == '\u{200B}'
+}
+
+impl Normalized {
+    /// Normalises `original` (see the module documentation).
+    pub fn new(original: &str) -> Self {
+        let mut text = String::with_capacity(original.len());
+        let mut map: Vec<u32> = Vec::with_capacity(original.len() + 1);
+        let mut chars = original.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c.is_ascii() && !c.is_ascii_whitespace() {
+                text.push(c);
+                map.push(i as u32);
+                continue;
+            }
+            if is_space(c) {
+                let mut newline = c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}';
+                while let Some(&(_, d)) = chars.peek() {
+                    if !is_space(d) {
+                        break;
+                    }
+                    newline |= d == '\n' || d == '\r' || d == '\u{2028}' || d == '\u{2029}';
+                    chars.next();
+                }
+                text.push(if newline { '\n' } else { ' ' });
+                map.push(i as u32);
+                continue;
+            }
+            match replacement(c) {
+                Some(r) => {
+                    text.push(r);
+                    map.push(i as u32);
+                }
+                None => {
+                    text.push(c);
+                    for k in 0..c.len_utf8() {
+                        map.push((i + k) as u32);
+                    }
+                }
+            }
+        }
+        map.push(original.len() as u32);
+        let flat = text.replace('\n', " ");
+        Normalized { text, flat, map }
+    }
+
+    /// The normalised offset of original byte offset `orig` (the first
+    /// normalised byte that comes from at or after it).
+    pub fn normalized_offset(&self, orig: usize) -> usize {
+        self.map.partition_point(|&m| (m as usize) < orig).min(self.text.len())
+    }
+
+    /// The original byte range of the normalised range `start..end`.
+    pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        (self.map[start] as usize, self.map[end] as usize)
+    }
+}
+
+/// Normalises a lexicon phrase the way note text is normalised, and lowercases it.
+pub fn normalize_phrase(s: &str) -> String {
+    Normalized::new(s.trim()).flat.to_ascii_lowercase()
+}
+
+/// Is the character a word character (letters and digits, any script)?
+#[inline]
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Does the match `start..end` in `text` start and end at word boundaries?
+pub fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+    let before_ok = text[..start]
+        .chars()
+        .next_back()
+        .map_or(true, |c| !is_word_char(c));
+    let first = text[start..].chars().next();
+    let last = text[..end].chars().next_back();
+    let after_ok = text[end..].chars().next().map_or(true, |c| !is_word_char(c));
+    // A pattern that starts or ends with punctuation (";", "s/p") need not
+    // sit at a word boundary on that side.
+    (before_ok || first.map_or(true, |c| !is_word_char(c)))
+        && (after_ok || last.map_or(true, |c| !is_word_char(c)))
+}
+
+/// Word tokens of `text` (UAX-29 word boundaries) with their byte offsets;
+/// punctuation and white space are left out.
+pub fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_word_bound_indices()
+        .filter(|(_, w)| w.chars().any(is_word_char))
+}
+
+/// Number of word tokens in `text`.
+pub fn word_count(text: &str) -> usize {
+    // Fast path for ASCII text, following the UAX-29 rules that apply to it
+    // (a property test checks it against `tokens`).
+    if text.is_ascii() {
+        let b = text.as_bytes();
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let mut n = 0;
+        let mut i = 0;
+        while i < b.len() {
+            if !word(b[i]) {
+                i += 1;
+                continue;
+            }
+            let mut has_alnum = false;
+            while i < b.len() {
+                let c = b[i];
+                if word(c) {
+                    has_alnum |= c != b'_';
+                    i += 1;
+                    continue;
+                }
+                // UAX-29 WB6/7 and WB11/12: a mid-word separator between two
+                // letters (. ' :) or two digits (. ' , ;) does not break.
+                let (p, q) = (b[i - 1], b.get(i + 1).copied().unwrap_or(b' '));
+                let letters = p.is_ascii_alphabetic() && q.is_ascii_alphabetic();
+                let digits = p.is_ascii_digit() && q.is_ascii_digit();
+                let joins = match c {
+                    b'.' | b'\'' => letters || digits,
+                    b':' => letters,
+                    b',' | b';' => digits,
+                    _ => false,
+                };
+                if joins {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            if has_alnum {
+                n += 1;
+            }
+        }
+        n
+    } else {
+        tokens(text).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dashes_spaces_and_quotes_normalise_with_exact_offsets() {
+        let orig = "C7\u{2013}T1 and C7\u{2014}T1,\u{00A0}\u{201C}no\u{201D}\r\nend";
+        let n = Normalized::new(orig);
+        assert_eq!(n.text, "C7-T1 and C7-T1, \"no\"\nend");
+        let s = n.text.find("end").unwrap();
+        let (a, b) = n.original_range(s, s + 3);
+        assert_eq!(&orig[a..b], "end");
+        let (a, b) = n.original_range(0, 5);
+        assert_eq!(&orig[a..b], "C7\u{2013}T1");
+    }
+
+    #[test]
+    fn wrapped_lines_collapse() {
+        let n = Normalized::new("disc\n    herniation at C7-\n  T1");
+        assert_eq!(n.text, "disc\nherniation at C7-\nT1");
+        assert_eq!(n.flat, "disc herniation at C7- T1");
+    }
+
+    #[test]
+    fn word_boundaries() {
+        assert!(at_word_boundaries("no pain", 0, 2));
+        assert!(!at_word_boundaries("nope", 0, 2));
+        assert!(!at_word_boundaries("piano", 3, 5));
+        assert!(at_word_boundaries("x; y", 1, 2));
+    }
+
+    #[test]
+    fn word_count_matches_tokens_for_ascii() {
+        for s in [
+            "no disc herniation, stenosis, or cord signal",
+            "  a b  c ",
+            "gait 5.0 don't C7-T1",
+            "",
+        ] {
+            assert_eq!(word_count(s), tokens(s).count(), "{s:?}");
+        }
+    }
+}
