@@ -6,7 +6,7 @@ use crate::assertion::{Assertion, ContextEngine, Label, Trigger};
 use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
 use crate::matcher::PhraseMatcher;
 use crate::region::{find_levels, LevelKind, LevelMention, Region, RegionSet, C7_T1};
-use crate::section::{SentenceSection, Sectionizer};
+use crate::section::{Sectionizer, SentenceSection};
 use crate::text::Normalized;
 use std::ops::Range;
 
@@ -160,7 +160,9 @@ impl Analyzer {
                 None => (0..flat.len(), SectionKind::None),
             };
             // A header's own words are not in the scope of the text after it.
-            t.assertion = self.context.assert(flat, sent, &triggers, t.start..t.end, section);
+            t.assertion = self
+                .context
+                .assert(flat, sent, &triggers, t.start..t.end, section);
         }
         let mut analysis = Analysis {
             norm,
@@ -179,13 +181,22 @@ impl Analyzer {
         let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
         let sections = self.sectionizer.assign(&norm.text, &sentences);
         let triggers = self.context.triggers(&norm.flat);
-        let si = sentences.iter().position(|r| r.end > start).unwrap_or(sentences.len().saturating_sub(1));
+        let si = sentences
+            .iter()
+            .position(|r| r.end > start)
+            .unwrap_or(sentences.len().saturating_sub(1));
         let (sent, section) = match sentences.get(si) {
             Some(r) => (r.start.min(start)..r.end.max(end), sections[si].kind),
             None => (0..norm.flat.len(), SectionKind::None),
         };
-        let assertion = self.context.assert(&norm.flat, sent, &triggers, start..end, section);
-        SpanAssertion { norm, triggers, assertion }
+        let assertion = self
+            .context
+            .assert(&norm.flat, sent, &triggers, start..end, section);
+        SpanAssertion {
+            norm,
+            triggers,
+            assertion,
+        }
     }
 
     fn category(&self, t: &Term) -> Option<ConceptCategory> {
@@ -211,13 +222,21 @@ impl Analyzer {
                 placements.push(None);
                 continue;
             }
-            let sent = a.sentences.get(t.sentence).cloned().unwrap_or(0..text.len());
+            let sent = a
+                .sentences
+                .get(t.sentence)
+                .cloned()
+                .unwrap_or(0..text.len());
             let clause = clause_of(&self.context, &a.triggers, &sent, t.start, t.end);
             let levels_in = |r: &Range<usize>, single: bool| -> Placement {
                 let mut p = Placement::default();
                 for o in &a.terms {
                     if let TermKind::Level(m) = &o.kind {
-                        if !m.landmark && o.start >= r.start && o.end <= r.end && (m.kind == LevelKind::Single) == single {
+                        if !m.landmark
+                            && o.start >= r.start
+                            && o.end <= r.end
+                            && (m.kind == LevelKind::Single) == single
+                        {
                             p.segments |= m.segments;
                             p.regions.extend(m.regions);
                         }
@@ -263,7 +282,13 @@ impl Analyzer {
 
 /// The clause of `start..end` within `sent`: the stretch between the
 /// terminators around it.
-pub fn clause_of(engine: &ContextEngine, triggers: &[Trigger], sent: &Range<usize>, start: usize, end: usize) -> Range<usize> {
+pub fn clause_of(
+    engine: &ContextEngine,
+    triggers: &[Trigger],
+    sent: &Range<usize>,
+    start: usize,
+    end: usize,
+) -> Range<usize> {
     let mut lo = sent.start;
     let mut hi = sent.end;
     for t in triggers {
@@ -286,7 +311,9 @@ pub fn clause_of(engine: &ContextEngine, triggers: &[Trigger], sent: &Range<usiz
 /// junction: ...`) of the line the sentence starts on.
 fn line_label(a: &Analysis, text: &str, sent: &Range<usize>) -> Placement {
     let line_start = text[..sent.start].rfind('\n').map_or(0, |p| p + 1);
-    let line_end = text[line_start..].find('\n').map_or(text.len(), |p| line_start + p);
+    let line_end = text[line_start..]
+        .find('\n')
+        .map_or(text.len(), |p| line_start + p);
     let line = &text[line_start..line_end];
     let colon = match line.find(':') {
         Some(p) if p <= 48 => line_start + p,

@@ -155,11 +155,16 @@ impl ContextEngine {
         for (k, t) in in_sentence.iter().enumerate() {
             let rule = &self.rules[t.rule];
             let applies = match rule.direction {
-                Direction::Forward => forward(flat, t, &target, rule.max_scope) && !terminated(t.end, target.start),
-                Direction::Backward => backward(flat, t, &target, rule.max_scope) && !terminated(target.end, t.start),
+                Direction::Forward => {
+                    forward(flat, t, &target, rule.max_scope) && !terminated(t.end, target.start)
+                }
+                Direction::Backward => {
+                    backward(flat, t, &target, rule.max_scope) && !terminated(target.end, t.start)
+                }
                 Direction::Bidirectional => {
                     (forward(flat, t, &target, rule.max_scope) && !terminated(t.end, target.start))
-                        || (backward(flat, t, &target, rule.max_scope) && !terminated(target.end, t.start))
+                        || (backward(flat, t, &target, rule.max_scope)
+                            && !terminated(target.end, t.start))
                 }
                 Direction::Terminate | Direction::Pseudo => false,
             };
@@ -216,27 +221,61 @@ mod tests {
         let start = n.flat.find(target).expect("target in text");
         let triggers = engine.triggers(&n.flat);
         engine
-            .assert(&n.flat, 0..n.flat.len(), &triggers, start..start + target.len(), section)
+            .assert(
+                &n.flat,
+                0..n.flat.len(),
+                &triggers,
+                start..start + target.len(),
+                section,
+            )
             .label()
     }
 
     #[test]
     fn negation_forward_backward_and_lists() {
-        assert_eq!(label("No disc herniation at C7-T1.", "herniation"), Label::Negated);
-        assert_eq!(label("Radiculopathy: none identified.", "Radiculopathy"), Label::Negated);
-        assert_eq!(label("C7-T1 disc herniation is ruled out.", "herniation"), Label::Negated);
+        assert_eq!(
+            label("No disc herniation at C7-T1.", "herniation"),
+            Label::Negated
+        );
+        assert_eq!(
+            label("Radiculopathy: none identified.", "Radiculopathy"),
+            Label::Negated
+        );
+        assert_eq!(
+            label("C7-T1 disc herniation is ruled out.", "herniation"),
+            Label::Negated
+        );
         assert_eq!(label("Radicular pain denied.", "Radicular"), Label::Negated);
         for t in ["herniation", "stenosis", "cord signal"] {
-            assert_eq!(label("no herniation, stenosis, or cord signal change", t), Label::Negated, "{t}");
+            assert_eq!(
+                label("no herniation, stenosis, or cord signal change", t),
+                Label::Negated,
+                "{t}"
+            );
         }
     }
 
     #[test]
     fn pseudo_negations_leave_findings_affirmed() {
-        assert_eq!(label("No change in the C7-T1 ligamentous thickening.", "thickening"), Label::Affirmed);
-        assert_eq!(label("No increase in the associated edema.", "edema"), Label::Affirmed);
-        assert_eq!(label("Not only does the pain limit golf.", "pain"), Label::Affirmed);
-        assert_eq!(label("He has gram negative sepsis.", "sepsis"), Label::Affirmed);
+        assert_eq!(
+            label(
+                "No change in the C7-T1 ligamentous thickening.",
+                "thickening"
+            ),
+            Label::Affirmed
+        );
+        assert_eq!(
+            label("No increase in the associated edema.", "edema"),
+            Label::Affirmed
+        );
+        assert_eq!(
+            label("Not only does the pain limit golf.", "pain"),
+            Label::Affirmed
+        );
+        assert_eq!(
+            label("He has gram negative sepsis.", "sepsis"),
+            Label::Affirmed
+        );
     }
 
     #[test]
@@ -252,22 +291,69 @@ mod tests {
 
     #[test]
     fn uncertainty_beats_the_negation_inside_it() {
-        assert_eq!(label("A tiny protrusion cannot be ruled out.", "protrusion"), Label::Uncertain);
-        assert_eq!(label("MRI to rule out disc herniation.", "herniation"), Label::Uncertain);
-        assert_eq!(label("Possible tiny disc protrusion.", "protrusion"), Label::Uncertain);
-        assert_eq!(label("Suspected right facet syndrome.", "facet syndrome"), Label::Uncertain);
-        assert_eq!(label("Questionable ligament thickening.", "thickening"), Label::Uncertain);
+        assert_eq!(
+            label("A tiny protrusion cannot be ruled out.", "protrusion"),
+            Label::Uncertain
+        );
+        assert_eq!(
+            label("MRI to rule out disc herniation.", "herniation"),
+            Label::Uncertain
+        );
+        assert_eq!(
+            label("Possible tiny disc protrusion.", "protrusion"),
+            Label::Uncertain
+        );
+        assert_eq!(
+            label("Suspected right facet syndrome.", "facet syndrome"),
+            Label::Uncertain
+        );
+        assert_eq!(
+            label("Questionable ligament thickening.", "thickening"),
+            Label::Uncertain
+        );
     }
 
     #[test]
     fn hypothetical_historical_family() {
-        assert_eq!(label("Return if radicular symptoms develop.", "radicular"), Label::Hypothetical);
-        assert_eq!(label("Should radicular symptoms develop, consider ESI.", "radicular"), Label::Hypothetical);
-        assert_eq!(label("History of C6-7 herniation s/p ACDF.", "herniation"), Label::Historical);
-        assert_eq!(label("2-year history of pain at the junction.", "pain"), Label::Affirmed);
-        assert_eq!(label("Mother with cervical myelopathy.", "myelopathy"), Label::Family);
-        assert_eq!(label_in("Cervical myelopathy.", "myelopathy", SectionKind::FamilyHistory), Label::Family);
-        assert_eq!(label_in("ACDF for herniation.", "herniation", SectionKind::PastHistory), Label::Historical);
+        assert_eq!(
+            label("Return if radicular symptoms develop.", "radicular"),
+            Label::Hypothetical
+        );
+        assert_eq!(
+            label(
+                "Should radicular symptoms develop, consider ESI.",
+                "radicular"
+            ),
+            Label::Hypothetical
+        );
+        assert_eq!(
+            label("History of C6-7 herniation s/p ACDF.", "herniation"),
+            Label::Historical
+        );
+        assert_eq!(
+            label("2-year history of pain at the junction.", "pain"),
+            Label::Affirmed
+        );
+        assert_eq!(
+            label("Mother with cervical myelopathy.", "myelopathy"),
+            Label::Family
+        );
+        assert_eq!(
+            label_in(
+                "Cervical myelopathy.",
+                "myelopathy",
+                SectionKind::FamilyHistory
+            ),
+            Label::Family
+        );
+        assert_eq!(
+            label_in(
+                "ACDF for herniation.",
+                "herniation",
+                SectionKind::PastHistory
+            ),
+            Label::Historical
+        );
     }
 
     #[test]

@@ -120,9 +120,12 @@ fn process(auditor: &Auditor, raw: Raw, opts: &InputOptions, format: OutputForma
         Ok(note) => {
             let mut rec = auditor.audit(&note);
             if item.lossy {
-                rec.notes.push("The note was not valid UTF-8; invalid bytes were replaced before auditing.".into());
+                rec.notes.push(
+                    "The note was not valid UTF-8; invalid bytes were replaced before auditing."
+                        .into(),
+                );
             }
-            let text = (format == OutputFormat::Html).then(|| note.text);
+            let text = (format == OutputFormat::Html).then_some(note.text);
             (Output::Audited(Box::new(rec)), text)
         }
         Err(e) => (Output::Error(e), None),
@@ -157,24 +160,38 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     } else {
         None
     };
-    if opts.resume && opts.output.is_none() {
-        bail!("--resume needs an output file (-o FILE)");
-    }
     if opts.resume && opts.format == OutputFormat::Html {
         bail!("--resume does not work with --format html (the report is written whole); rerun without --resume");
     }
 
+    // Output to a device or pipe (`-o /dev/null`, a FIFO) is written
+    // directly: there is nothing to rename.
+    let special = opts
+        .output
+        .as_ref()
+        .and_then(|o| std::fs::metadata(o).ok())
+        .is_some_and(|m| !m.is_file());
+    let file_output = if special { None } else { opts.output.clone() };
+    if opts.resume && file_output.is_none() {
+        bail!("--resume needs an output file (-o FILE)");
+    }
     // Open the output.
     let mut progress = Progress::default();
     let mut skip: u64 = 0;
-    let writer: Box<dyn Write> = match &opts.output {
+    let writer: Box<dyn Write> = match &file_output {
+        None if special => {
+            let o = opts.output.as_ref().expect("special output");
+            let f = OpenOptions::new().write(true).open(o).with_context(|| format!("{}: cannot open", o.display()))?;
+            Box::new(BufWriter::with_capacity(1 << 16, f))
+        }
         None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
         Some(out) => {
             let partial = partial_path(out);
             let prog = progress_path(out);
             if opts.resume && partial.exists() {
                 if let Ok(bytes) = std::fs::read(&prog) {
-                    progress = serde_json::from_slice(&bytes).with_context(|| format!("{}: corrupt progress file", prog.display()))?;
+                    progress = serde_json::from_slice(&bytes)
+                        .with_context(|| format!("{}: corrupt progress file", prog.display()))?;
                 }
                 let mut f = OpenOptions::new()
                     .read(true)
@@ -187,9 +204,14 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
                 Box::new(BufWriter::with_capacity(1 << 16, f))
             } else {
                 if opts.resume && out.exists() {
-                    bail!("{}: already complete (no {} to resume)", out.display(), partial.display());
+                    bail!(
+                        "{}: already complete (no {} to resume)",
+                        out.display(),
+                        partial.display()
+                    );
                 }
-                let f = File::create(&partial).with_context(|| format!("{}: cannot create", partial.display()))?;
+                let f = File::create(&partial)
+                    .with_context(|| format!("{}: cannot create", partial.display()))?;
                 Box::new(BufWriter::with_capacity(1 << 16, f))
             }
         }
@@ -277,7 +299,7 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
             }
         });
         // Writer (this thread).
-        let prog_path = opts.output.as_ref().map(|o| progress_path(o));
+        let prog_path = file_output.as_ref().map(|o| progress_path(o));
         let mut write_err: Option<anyhow::Error> = None;
         for done in done_rx {
             if write_err.is_some() {
@@ -313,11 +335,20 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
                 bytes_out = if opts.format == OutputFormat::Jsonl {
                     bytes_out + written
                 } else {
-                    std::fs::metadata(partial_path(opts.output.as_ref().unwrap())).map(|m| m.len()).unwrap_or(0)
+                    std::fs::metadata(partial_path(opts.output.as_ref().unwrap()))
+                        .map(|m| m.len())
+                        .unwrap_or(0)
                 };
                 let mut s = summary.clone();
                 s.finish(previous_seconds + start.elapsed().as_secs_f64());
-                if let Err(e) = write_progress(p, &Progress { items: items_done, bytes_out, summary: s }) {
+                if let Err(e) = write_progress(
+                    p,
+                    &Progress {
+                        items: items_done,
+                        bytes_out,
+                        summary: s,
+                    },
+                ) {
                     write_err = Some(e);
                 }
             }
@@ -338,8 +369,9 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         b.finish_and_clear();
     }
     summary.finish(previous_seconds + start.elapsed().as_secs_f64());
-    if let Some(out) = &opts.output {
-        std::fs::rename(partial_path(out), out).with_context(|| format!("{}: cannot finish the output", out.display()))?;
+    if let Some(out) = &file_output {
+        std::fs::rename(partial_path(out), out)
+            .with_context(|| format!("{}: cannot finish the output", out.display()))?;
         let _ = std::fs::remove_file(progress_path(out));
     }
     if let Some(path) = &opts.summary {

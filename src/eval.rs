@@ -91,15 +91,23 @@ pub struct Report {
 
 /// Reads gold records.
 pub fn read_gold(path: &Path) -> Result<Vec<GoldRecord>> {
-    let f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let f =
+        std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
         let line = line.with_context(|| format!("{}:{}: cannot read", path.display(), i + 1))?;
         if line.trim().is_empty() {
             continue;
         }
-        let r: GoldRecord = serde_json::from_str(&line)
-            .map_err(|e| anyhow::anyhow!("{}:{}: not a gold record (column {}: {})", path.display(), i + 1, e.column(), e.classify_name()))?;
+        let r: GoldRecord = serde_json::from_str(&line).map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}: not a gold record (column {}: {})",
+                path.display(),
+                i + 1,
+                e.column(),
+                e.classify_name()
+            )
+        })?;
         out.push(r);
     }
     Ok(out)
@@ -136,7 +144,11 @@ fn element_value(rec: &Record, name: &str) -> serde_json::Value {
             "other" => "other",
             _ => "absent",
         }),
-        "pathology" => serde_json::Value::from(if st(&c.pathology.status) { "present" } else { "absent" }),
+        "pathology" => serde_json::Value::from(if st(&c.pathology.status) {
+            "present"
+        } else {
+            "absent"
+        }),
         "disc_excluded" => st(&c.disc_excluded.status).into(),
         "neuro_excluded" => st(&c.neuro_excluded.status).into(),
         "imaging" => st(&c.imaging.status).into(),
@@ -168,7 +180,11 @@ pub fn evaluate(auditor: &Auditor, gold: &[GoldRecord]) -> Report {
     let mut misses = Vec::new();
     for (g, r) in gold.iter().zip(&recs) {
         let exp = g.expect.verdict;
-        *confusion.entry(exp.name().into()).or_default().entry(r.verdict.name().into()).or_default() += 1;
+        *confusion
+            .entry(exp.name().into())
+            .or_default()
+            .entry(r.verdict.name().into())
+            .or_default() += 1;
         let v_ok = exp == r.verdict;
         let c_ok = sorted(&g.expect.codes) == sorted(&r.codes);
         correct += v_ok as usize;
@@ -198,7 +214,12 @@ pub fn evaluate(auditor: &Auditor, gold: &[GoldRecord]) -> Report {
                     .evidence
                     .iter()
                     .filter(|e| e.decisive)
-                    .map(|e| format!("{} ({}) \"{}\" @{}-{}", e.concept, e.assertion, e.text, e.start, e.end))
+                    .map(|e| {
+                        format!(
+                            "{} ({}) \"{}\" @{}-{}",
+                            e.concept, e.assertion, e.text, e.start, e.end
+                        )
+                    })
                     .collect(),
             });
         }
@@ -208,13 +229,32 @@ pub fn evaluate(auditor: &Auditor, gold: &[GoldRecord]) -> Report {
     let mut per_verdict = BTreeMap::new();
     for v in Verdict::ALL {
         let name = v.name();
-        let tp = confusion.get(name).and_then(|m| m.get(name)).copied().unwrap_or(0);
+        let tp = confusion
+            .get(name)
+            .and_then(|m| m.get(name))
+            .copied()
+            .unwrap_or(0);
         let support: usize = confusion.get(name).map_or(0, |m| m.values().sum());
-        let predicted: usize = confusion.values().map(|m| m.get(name).copied().unwrap_or(0)).sum();
+        let predicted: usize = confusion
+            .values()
+            .map(|m| m.get(name).copied().unwrap_or(0))
+            .sum();
         let p = ratio(tp, predicted);
         let rc = ratio(tp, support);
-        let f1 = if p + rc == 0.0 { 0.0 } else { 2.0 * p * rc / (p + rc) };
-        per_verdict.insert(name.to_string(), Prf { support, precision: p, recall: rc, f1 });
+        let f1 = if p + rc == 0.0 {
+            0.0
+        } else {
+            2.0 * p * rc / (p + rc)
+        };
+        per_verdict.insert(
+            name.to_string(),
+            Prf {
+                support,
+                precision: p,
+                recall: rc,
+                f1,
+            },
+        );
     }
     Report {
         notes: n,
@@ -223,7 +263,10 @@ pub fn evaluate(auditor: &Auditor, gold: &[GoldRecord]) -> Report {
         confusion,
         code_exact_agreement: ratio(codes_ok, n),
         code_exact_agreement_more_specific: ratio(ms_ok, ms_total),
-        element_accuracy: el_ok.into_iter().map(|(k, (a, b))| (k, ratio(a, b))).collect(),
+        element_accuracy: el_ok
+            .into_iter()
+            .map(|(k, (a, b))| (k, ratio(a, b)))
+            .collect(),
         billed_agreement_accuracy: ratio(billed_ok, billed_n),
         billed_notes: billed_n,
         misses,
@@ -243,13 +286,24 @@ pub fn render(r: &Report) -> String {
         "billed-code agreement accuracy: {:.3} ({} notes billed with a spine code)\n\n",
         r.billed_agreement_accuracy, r.billed_notes
     ));
-    s.push_str(&format!("{:<20} {:>7} {:>9} {:>7} {:>7}\n", "verdict", "support", "precision", "recall", "f1"));
+    s.push_str(&format!(
+        "{:<20} {:>7} {:>9} {:>7} {:>7}\n",
+        "verdict", "support", "precision", "recall", "f1"
+    ));
     for (k, p) in &r.per_verdict {
-        s.push_str(&format!("{:<20} {:>7} {:>9.3} {:>7.3} {:>7.3}\n", k, p.support, p.precision, p.recall, p.f1));
+        s.push_str(&format!(
+            "{:<20} {:>7} {:>9.3} {:>7.3} {:>7.3}\n",
+            k, p.support, p.precision, p.recall, p.f1
+        ));
     }
     s.push_str("\nconfusion (rows expected, columns got):\n");
     let names: Vec<&str> = Verdict::ALL.iter().map(|v| v.name()).collect();
-    let short = |n: &str| n.split('_').map(|w| &w[..w.len().min(4)]).collect::<Vec<_>>().join("_");
+    let short = |n: &str| {
+        n.split('_')
+            .map(|w| &w[..w.len().min(4)])
+            .collect::<Vec<_>>()
+            .join("_")
+    };
     s.push_str(&format!("{:<20}", ""));
     for n in &names {
         s.push_str(&format!(" {:>9}", short(n)));
@@ -258,7 +312,12 @@ pub fn render(r: &Report) -> String {
     for e in &names {
         s.push_str(&format!("{e:<20}"));
         for g in &names {
-            let c = r.confusion.get(*e).and_then(|m| m.get(*g)).copied().unwrap_or(0);
+            let c = r
+                .confusion
+                .get(*e)
+                .and_then(|m| m.get(*g))
+                .copied()
+                .unwrap_or(0);
             s.push_str(&format!(" {c:>9}"));
         }
         s.push('\n');
@@ -272,7 +331,10 @@ pub fn render(r: &Report) -> String {
     } else {
         s.push_str(&format!("\nmisses ({}):\n", r.misses.len()));
         for m in &r.misses {
-            s.push_str(&format!("  {}: expected {}, got {}\n", m.id, m.expected, m.got));
+            s.push_str(&format!(
+                "  {}: expected {}, got {}\n",
+                m.id, m.expected, m.got
+            ));
             for d in m.deciding.iter().take(4) {
                 s.push_str(&format!("      {d}\n"));
             }

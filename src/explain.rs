@@ -13,13 +13,19 @@ pub fn read_note(path: &Path) -> Result<Note> {
     let mut raw = Vec::new();
     let name = path.display().to_string();
     if path.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut raw).context("cannot read stdin")?;
+        std::io::stdin()
+            .read_to_end(&mut raw)
+            .context("cannot read stdin")?;
     } else {
         let (_, comp) = crate::input::classify(path);
         let f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
         match comp {
-            crate::input::Compression::Gzip => flate2::read::MultiGzDecoder::new(f).read_to_end(&mut raw),
-            crate::input::Compression::Zstd => zstd::stream::read::Decoder::new(f)?.read_to_end(&mut raw),
+            crate::input::Compression::Gzip => {
+                flate2::read::MultiGzDecoder::new(f).read_to_end(&mut raw)
+            }
+            crate::input::Compression::Zstd => {
+                zstd::stream::read::Decoder::new(f)?.read_to_end(&mut raw)
+            }
             crate::input::Compression::None => std::io::BufReader::new(f).read_to_end(&mut raw),
         }
         .with_context(|| format!("{name}: cannot read"))?;
@@ -27,10 +33,16 @@ pub fn read_note(path: &Path) -> Result<Note> {
     let text = String::from_utf8_lossy(&raw).into_owned();
     let trimmed = text.trim_start();
     let json_like = trimmed.starts_with('{')
-        && (path.as_os_str() == "-" || crate::input::classify(path).0 == crate::input::Format::JsonLines);
+        && (path.as_os_str() == "-"
+            || crate::input::classify(path).0 == crate::input::Format::JsonLines);
     if json_like {
         let first = trimmed.lines().next().unwrap_or("");
-        let item = crate::input::parse_json_line(&name, 1, first.as_bytes(), &crate::input::InputOptions::default());
+        let item = crate::input::parse_json_line(
+            &name,
+            1,
+            first.as_bytes(),
+            &crate::input::InputOptions::default(),
+        );
         return item
             .note
             .map_err(|e| anyhow::anyhow!("{name}: {} ({})", e.error.message, e.error.kind));
@@ -78,13 +90,23 @@ fn style(e: &Evidence) -> Style {
 /// Renders the explanation as text.
 pub fn render(rec: &Record, text: &str, color: bool) -> String {
     let mut s = String::new();
-    let b = |t: &str| if color { format!("\x1b[1m{t}{RESET}") } else { t.to_string() };
+    let b = |t: &str| {
+        if color {
+            format!("\x1b[1m{t}{RESET}")
+        } else {
+            t.to_string()
+        }
+    };
     s.push_str(&format!("{} {}\n", b("Note:"), rec.id));
     s.push_str(&format!(
         "{} {}  codes: {}  score: {}/100\n",
         b("Verdict:"),
         rec.verdict.name(),
-        if rec.codes.is_empty() { "none".to_string() } else { rec.codes.join(", ") },
+        if rec.codes.is_empty() {
+            "none".to_string()
+        } else {
+            rec.codes.join(", ")
+        },
         rec.score
     ));
     s.push_str(&format!("{} {}\n", b("Why:"), rec.reason));
@@ -93,11 +115,20 @@ pub fn render(rec: &Record, text: &str, color: bool) -> String {
             Some(true) => "agrees with the documentation".to_string(),
             Some(false) => format!(
                 "DISAGREES: the documentation supports {}",
-                if rec.codes.is_empty() { "no code".to_string() } else { rec.codes.join(", ") }
+                if rec.codes.is_empty() {
+                    "no code".to_string()
+                } else {
+                    rec.codes.join(", ")
+                }
             ),
             None => "no spine code billed (outside this audit)".to_string(),
         };
-        s.push_str(&format!("{} {} — {}\n", b("Billed:"), rec.billed.join(", "), agree));
+        s.push_str(&format!(
+            "{} {} — {}\n",
+            b("Billed:"),
+            rec.billed.join(", "),
+            agree
+        ));
     }
     s.push_str(&format!("\n{}\n", b("Checklist")));
     let c = &rec.checklist;
@@ -117,12 +148,20 @@ pub fn render(rec: &Record, text: &str, color: bool) -> String {
             .filter_map(|&i| rec.evidence.get(i))
             .map(|e| format!("\"{}\" @{}", one_line(&e.text), e.start))
             .collect();
-        s.push_str(&format!("  {:<36} {:<8} {}\n", name, el.status, ev.join(", ")));
+        s.push_str(&format!(
+            "  {:<36} {:<8} {}\n",
+            name,
+            el.status,
+            ev.join(", ")
+        ));
     }
     if !rec.gaps.is_empty() {
         s.push_str(&format!("\n{}\n", b("Documentation gaps (CDI queries)")));
         for g in &rec.gaps {
-            s.push_str(&format!("  - {}: {}\n    Query: {}\n", g.element, g.reason, g.query));
+            s.push_str(&format!(
+                "  - {}: {}\n    Query: {}\n",
+                g.element, g.reason, g.query
+            ));
         }
     }
     for n in &rec.notes {

@@ -165,7 +165,8 @@ pub fn classify(path: &Path) -> (Format, Compression) {
     } else {
         (name, Compression::None)
     };
-    let format = if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") || stem.ends_with(".json") {
+    let format = if stem.ends_with(".jsonl") || stem.ends_with(".ndjson") || stem.ends_with(".json")
+    {
         Format::JsonLines
     } else if stem.ends_with(".csv") {
         Format::Csv
@@ -179,7 +180,10 @@ fn open(path: &Path, comp: Compression) -> io::Result<Box<dyn Read + Send>> {
     let f = File::open(path)?;
     Ok(match comp {
         Compression::None => Box::new(f),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, f))),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(
+            1 << 16,
+            f,
+        ))),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(f)?),
     })
 }
@@ -194,13 +198,20 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Source>, InputError> {
             out.push(Source::Stdin);
             continue;
         }
-        let meta = std::fs::metadata(p).map_err(|_| InputError::Missing(p.display().to_string()))?;
+        let meta =
+            std::fs::metadata(p).map_err(|_| InputError::Missing(p.display().to_string()))?;
         if meta.is_dir() {
             let mut found = walk(p);
             found.sort();
-            out.extend(found.into_iter().map(|f| Source::File {
-                id_base: f.strip_prefix(p).unwrap_or(&f).to_string_lossy().replace('\\', "/"),
-                path: f,
+            out.extend(found.into_iter().map(|f| {
+                Source::File {
+                    id_base: f
+                        .strip_prefix(p)
+                        .unwrap_or(&f)
+                        .to_string_lossy()
+                        .replace('\\', "/"),
+                    path: f,
+                }
             }));
         } else {
             out.push(Source::File {
@@ -227,7 +238,10 @@ fn walk(root: &Path) -> Vec<PathBuf> {
                         if e.file_type().is_some_and(|t| t.is_file()) {
                             let name = e.file_name().to_string_lossy().to_ascii_lowercase();
                             let base = name.trim_end_matches(".gz").trim_end_matches(".zst");
-                            if [".txt", ".jsonl", ".ndjson", ".csv"].iter().any(|x| base.ends_with(x)) {
+                            if [".txt", ".jsonl", ".ndjson", ".csv"]
+                                .iter()
+                                .any(|x| base.ends_with(x))
+                            {
                                 found.lock().unwrap().push(e.into_path());
                             }
                         }
@@ -306,7 +320,9 @@ impl Items {
                         id_base,
                         self.opts.clone(),
                     )),
-                    Format::Text => Box::new(std::iter::once(Raw::Ready(read_text(reader, id_base, &self.opts)))),
+                    Format::Text => Box::new(std::iter::once(Raw::Ready(read_text(
+                        reader, id_base, &self.opts,
+                    )))),
                     Format::Csv => match CsvRows::new(reader, &path, id_base, self.opts.clone()) {
                         Ok(rows) => Box::new(rows.map(Raw::Ready)),
                         Err(e) => {
@@ -340,12 +356,22 @@ impl Iterator for Items {
 }
 
 /// Decodes bytes to a note text under the UTF-8 policy and size limit.
-fn make_note(id: String, bytes: Vec<u8>, billed: Vec<String>, opts: &InputOptions, size: usize) -> Item {
+fn make_note(
+    id: String,
+    bytes: Vec<u8>,
+    billed: Vec<String>,
+    opts: &InputOptions,
+    size: usize,
+) -> Item {
     if bytes.len() > opts.max_note_bytes {
         return err_item(
             id,
             "oversize",
-            format!("note is {} bytes, over the limit of {} (--max-note-bytes)", bytes.len(), opts.max_note_bytes),
+            format!(
+                "note is {} bytes, over the limit of {} (--max-note-bytes)",
+                bytes.len(),
+                opts.max_note_bytes
+            ),
             size,
         );
     }
@@ -355,7 +381,12 @@ fn make_note(id: String, bytes: Vec<u8>, billed: Vec<String>, opts: &InputOption
             let at = e.utf8_error().valid_up_to();
             match opts.utf8 {
                 Utf8Policy::Error => {
-                    return err_item(id, "invalid_utf8", format!("invalid UTF-8 at byte {at}"), size)
+                    return err_item(
+                        id,
+                        "invalid_utf8",
+                        format!("invalid UTF-8 at byte {at}"),
+                        size,
+                    )
                 }
                 Utf8Policy::Lossy => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
             }
@@ -396,7 +427,12 @@ fn read_text(mut r: Box<dyn Read + Send>, id: String, opts: &InputOptions) -> It
             }
             make_note(id, buf, Vec::new(), opts, n)
         }
-        Err(e) => err_item(id, "unreadable", format!("read failed: {}", e.kind()), buf.len()),
+        Err(e) => err_item(
+            id,
+            "unreadable",
+            format!("read failed: {}", e.kind()),
+            buf.len(),
+        ),
     }
 }
 
@@ -451,7 +487,11 @@ impl Iterator for JsonLines {
             buf.clear();
             // Cap the line length: a line over the note limit (plus JSON
             // overhead) is read through without being kept.
-            let cap = self.opts.max_note_bytes.saturating_mul(2).saturating_add(1 << 16);
+            let cap = self
+                .opts
+                .max_note_bytes
+                .saturating_mul(2)
+                .saturating_add(1 << 16);
             let n = match read_line_capped(&mut self.reader, &mut buf, cap) {
                 Ok((0, _)) => return None,
                 Ok((n, false)) => n,
@@ -460,7 +500,10 @@ impl Iterator for JsonLines {
                     return Some(Raw::Ready(err_item(
                         format!("{}:{}", self.base, self.line),
                         "oversize",
-                        format!("line {} is {} bytes, over the limit (--max-note-bytes)", self.line, n),
+                        format!(
+                            "line {} is {} bytes, over the limit (--max-note-bytes)",
+                            self.line, n
+                        ),
                         n,
                     )));
                 }
@@ -470,7 +513,11 @@ impl Iterator for JsonLines {
                     return Some(Raw::Ready(err_item(
                         format!("{}:{}", self.base, self.line),
                         "unreadable",
-                        format!("read failed at line {}: {} (truncated or corrupt input)", self.line, e.kind()),
+                        format!(
+                            "read failed at line {}: {} (truncated or corrupt input)",
+                            self.line,
+                            e.kind()
+                        ),
                         0,
                     )));
                 }
@@ -492,54 +539,103 @@ impl Iterator for JsonLines {
 /// Parses one JSON line into a note or an error record.
 pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOptions) -> Item {
     let n = buf.len();
-        let pos = format!("{}:{}", base, lineno);
-        let (value, lossy): (Value, bool) = match serde_json::from_slice(buf) {
-            Ok(v) => (v, false),
-            Err(e) if std::str::from_utf8(buf).is_err() => {
-                if opts.utf8 == Utf8Policy::Error {
-                    return err_item(pos, "invalid_utf8", format!("line {} is not valid UTF-8", lineno), n);
-                }
-                let fixed = String::from_utf8_lossy(buf);
-                match serde_json::from_str(&fixed) {
-                    Ok(v) => (v, true),
-                    Err(_) => {
-                        return err_item(pos, "invalid_json", format!("line {}: {}", lineno, json_error(&e)), n)
-                    }
+    let pos = format!("{}:{}", base, lineno);
+    let (value, lossy): (Value, bool) = match serde_json::from_slice(buf) {
+        Ok(v) => (v, false),
+        Err(e) if std::str::from_utf8(buf).is_err() => {
+            if opts.utf8 == Utf8Policy::Error {
+                return err_item(
+                    pos,
+                    "invalid_utf8",
+                    format!("line {} is not valid UTF-8", lineno),
+                    n,
+                );
+            }
+            let fixed = String::from_utf8_lossy(buf);
+            match serde_json::from_str(&fixed) {
+                Ok(v) => (v, true),
+                Err(_) => {
+                    return err_item(
+                        pos,
+                        "invalid_json",
+                        format!("line {}: {}", lineno, json_error(&e)),
+                        n,
+                    )
                 }
             }
-            Err(e) => return err_item(pos, "invalid_json", format!("line {}: {}", lineno, json_error(&e)), n),
-        };
-        let obj = match value.as_object() {
-            Some(o) => o,
-            None => return err_item(pos, "invalid_json", format!("line {}: not a JSON object", lineno), n),
-        };
-        let id = match obj.get("id") {
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Number(x)) => x.to_string(),
-            None | Some(Value::Null) => pos.clone(),
-            Some(_) => return err_item(pos, "invalid_record", format!("line {}: `id` must be a string or number", lineno), n),
-        };
-        let text = match obj.get("text") {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) => return err_item(id, "missing_text", format!("line {}: no `text` field", lineno), n),
-            Some(_) => return err_item(id, "invalid_record", format!("line {}: `text` must be a string", lineno), n),
-        };
-        let billed = match billed_from_json(obj.get("billed")) {
-            Ok(b) => b,
-            Err(m) => return err_item(id, "invalid_record", format!("line {}: {m}", lineno), n),
-        };
-        if text.len() > opts.max_note_bytes {
+        }
+        Err(e) => {
+            return err_item(
+                pos,
+                "invalid_json",
+                format!("line {}: {}", lineno, json_error(&e)),
+                n,
+            )
+        }
+    };
+    let obj = match value.as_object() {
+        Some(o) => o,
+        None => {
+            return err_item(
+                pos,
+                "invalid_json",
+                format!("line {}: not a JSON object", lineno),
+                n,
+            )
+        }
+    };
+    let id = match obj.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(x)) => x.to_string(),
+        None | Some(Value::Null) => pos.clone(),
+        Some(_) => {
+            return err_item(
+                pos,
+                "invalid_record",
+                format!("line {}: `id` must be a string or number", lineno),
+                n,
+            )
+        }
+    };
+    let text = match obj.get("text") {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => {
             return err_item(
                 id,
-                "oversize",
-                format!("note is {} bytes, over the limit of {} (--max-note-bytes)", text.len(), opts.max_note_bytes),
+                "missing_text",
+                format!("line {}: no `text` field", lineno),
                 n,
-            );
+            )
         }
-        let mut item = finish_note(id, text, billed, n, lossy);
-        item.lossy = lossy;
-        item
+        Some(_) => {
+            return err_item(
+                id,
+                "invalid_record",
+                format!("line {}: `text` must be a string", lineno),
+                n,
+            )
+        }
+    };
+    let billed = match billed_from_json(obj.get("billed")) {
+        Ok(b) => b,
+        Err(m) => return err_item(id, "invalid_record", format!("line {}: {m}", lineno), n),
+    };
+    if text.len() > opts.max_note_bytes {
+        return err_item(
+            id,
+            "oversize",
+            format!(
+                "note is {} bytes, over the limit of {} (--max-note-bytes)",
+                text.len(),
+                opts.max_note_bytes
+            ),
+            n,
+        );
     }
+    let mut item = finish_note(id, text, billed, n, lossy);
+    item.lossy = lossy;
+    item
+}
 
 /// A JSON error described by position and class only (never the input text).
 fn json_error(e: &serde_json::Error) -> String {
@@ -554,7 +650,11 @@ fn json_error(e: &serde_json::Error) -> String {
 
 /// Reads one line (through `\n`) into `buf`, keeping at most `cap` bytes.
 /// Returns the bytes read and whether the line was longer than `cap`.
-fn read_line_capped(r: &mut dyn BufRead, buf: &mut Vec<u8>, cap: usize) -> io::Result<(usize, bool)> {
+fn read_line_capped(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<(usize, bool)> {
     let mut total = 0;
     let mut over = false;
     loop {
@@ -604,7 +704,12 @@ struct CsvRows {
 }
 
 impl CsvRows {
-    fn new(r: Box<dyn Read + Send>, path: &Path, base: String, opts: InputOptions) -> Result<Self, InputError> {
+    fn new(
+        r: Box<dyn Read + Send>,
+        path: &Path,
+        base: String,
+        opts: InputOptions,
+    ) -> Result<Self, InputError> {
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(r);
         let headers = reader
             .byte_headers()
@@ -613,9 +718,16 @@ impl CsvRows {
                 message: format!("cannot read the CSV header row: {}", csv_error_kind(&e)),
             })?
             .clone();
-        let names: Vec<String> = headers.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+        let names: Vec<String> = headers
+            .iter()
+            .map(|h| String::from_utf8_lossy(h).trim().to_string())
+            .collect();
         let find = |n: &str| names.iter().position(|h| h.eq_ignore_ascii_case(n));
-        let columns = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        let columns = names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let missing = |column: &str, flag: &str| InputError::Column {
             path: path.display().to_string(),
             column: column.to_string(),

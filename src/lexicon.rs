@@ -68,7 +68,7 @@ pub enum Pattern {
 impl Pattern {
     fn parse(raw: &str, file: &str, line: usize) -> Result<Pattern, LexiconError> {
         if let Some(re) = raw.strip_prefix("re:") {
-            regex::Regex::new(&format!("(?i){re}"))
+            crate::matcher::compile_regex(re)
                 .map_err(|e| invalid(file, line, format!("invalid regular expression: {e}")))?;
             Ok(Pattern::Regex(re.to_string()))
         } else {
@@ -424,11 +424,20 @@ pub struct Lexicons {
 /// The lexicon files, by name, with their built-in contents.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("concepts.tsv", include_str!("../lexicons/concepts.tsv")),
-    ("context_rules.tsv", include_str!("../lexicons/context_rules.tsv")),
+    (
+        "context_rules.tsv",
+        include_str!("../lexicons/context_rules.tsv"),
+    ),
     ("sections.tsv", include_str!("../lexicons/sections.tsv")),
-    ("abbreviations.txt", include_str!("../lexicons/abbreviations.txt")),
+    (
+        "abbreviations.txt",
+        include_str!("../lexicons/abbreviations.txt"),
+    ),
     ("regions.tsv", include_str!("../lexicons/regions.tsv")),
-    ("more_specific.tsv", include_str!("../lexicons/more_specific.tsv")),
+    (
+        "more_specific.tsv",
+        include_str!("../lexicons/more_specific.tsv"),
+    ),
     ("gaps.tsv", include_str!("../lexicons/gaps.tsv")),
 ];
 
@@ -591,12 +600,21 @@ fn parse_concepts(file: &str, text: &str) -> Result<Vec<ConceptEntry>, LexiconEr
             return Err(invalid(
                 t.file,
                 line,
-                format!("region concept `{concept}` must be region_<name of a region in regions.tsv>"),
+                format!(
+                    "region concept `{concept}` must be region_<name of a region in regions.tsv>"
+                ),
             ));
         }
         let pattern = Pattern::parse(f[2], t.file, line)?;
         if !seen.insert(pattern.clone().key()) {
-            return Err(invalid(t.file, line, format!("duplicate pattern `{}` (each pattern may name one concept)", f[2])));
+            return Err(invalid(
+                t.file,
+                line,
+                format!(
+                    "duplicate pattern `{}` (each pattern may name one concept)",
+                    f[2]
+                ),
+            ));
         }
         out.push(ConceptEntry {
             concept: concept.to_string(),
@@ -621,7 +639,11 @@ impl Pattern {
 }
 
 fn parse_rules(file: &str, text: &str) -> Result<Vec<ContextRule>, LexiconError> {
-    let t = Table::parse(file, text, &["literal", "category", "direction", "max_scope"])?;
+    let t = Table::parse(
+        file,
+        text,
+        &["literal", "category", "direction", "max_scope"],
+    )?;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (line, f) in t.rows {
@@ -652,11 +674,21 @@ fn parse_rules(file: &str, text: &str) -> Result<Vec<ContextRule>, LexiconError>
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=50).contains(n))
-                .ok_or_else(|| invalid(t.file, line, format!("max_scope `{s}` must be a whole number from 1 to 50, or -")))?,
+                .ok_or_else(|| {
+                    invalid(
+                        t.file,
+                        line,
+                        format!("max_scope `{s}` must be a whole number from 1 to 50, or -"),
+                    )
+                })?,
         };
         let pattern = Pattern::parse(f[0], t.file, line)?;
         if !seen.insert(pattern.clone().key()) {
-            return Err(invalid(t.file, line, format!("duplicate trigger `{}`", f[0])));
+            return Err(invalid(
+                t.file,
+                line,
+                format!("duplicate trigger `{}`", f[0]),
+            ));
         }
         out.push(ContextRule {
             literal: f[0].trim().to_string(),
@@ -685,7 +717,11 @@ fn parse_sections(file: &str, text: &str) -> Result<Vec<SectionHeader>, LexiconE
             return Err(invalid(t.file, line, "empty header"));
         }
         if !seen.insert(header.clone()) {
-            return Err(invalid(t.file, line, format!("duplicate header `{}`", f[0])));
+            return Err(invalid(
+                t.file,
+                line,
+                format!("duplicate header `{}`", f[0]),
+            ));
         }
         out.push(SectionHeader { header, kind });
     }
@@ -699,11 +735,19 @@ fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError
         let region = crate::region::Region::parse(f[0].trim())
             .ok_or_else(|| invalid(t.file, line, format!("unknown region `{}`", f[0])))?;
         if out.iter().any(|r| r.region == region) {
-            return Err(invalid(t.file, line, format!("duplicate region `{}`", f[0])));
+            return Err(invalid(
+                t.file,
+                line,
+                format!("duplicate region `{}`", f[0]),
+            ));
         }
         let code = f[1].trim();
         if !is_code(code) {
-            return Err(invalid(t.file, line, format!("`{code}` is not an ICD-10-CM code")));
+            return Err(invalid(
+                t.file,
+                line,
+                format!("`{code}` is not an ICD-10-CM code"),
+            ));
         }
         let pain = f[2].trim();
         let pain_code = if pain == "-" {
@@ -711,7 +755,11 @@ fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError
         } else if is_code(pain) {
             Some(pain.to_string())
         } else {
-            return Err(invalid(t.file, line, format!("`{pain}` is not an ICD-10-CM code or -")));
+            return Err(invalid(
+                t.file,
+                line,
+                format!("`{pain}` is not an ICD-10-CM code or -"),
+            ));
         };
         out.push(RegionCode {
             region,
@@ -722,7 +770,11 @@ fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError
     }
     for r in crate::region::Region::ALL {
         if !out.iter().any(|c| c.region == r) {
-            return Err(invalid(t.file, 1, format!("region `{}` has no row", r.name())));
+            return Err(invalid(
+                t.file,
+                1,
+                format!("region `{}` has no row", r.name()),
+            ));
         }
     }
     Ok(out)
@@ -738,7 +790,9 @@ pub fn is_code(s: &str) -> bool {
         && (b.len() == 3
             || (b[3] == b'.'
                 && b.len() > 4
-                && b[4..].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())))
+                && b[4..]
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())))
 }
 
 fn parse_table(
@@ -746,13 +800,21 @@ fn parse_table(
     text: &str,
     concepts: &[ConceptEntry],
 ) -> Result<Vec<TableRow>, LexiconError> {
-    let t = Table::parse(file, text, &["code", "when", "with", "unless", "description"])?;
+    let t = Table::parse(
+        file,
+        text,
+        &["code", "when", "with", "unless", "description"],
+    )?;
     let known: HashSet<&str> = concepts.iter().map(|c| c.concept.as_str()).collect();
     let mut out = Vec::new();
     for (line, f) in t.rows {
         let code = f[0].trim();
         if !is_code(code) {
-            return Err(invalid(t.file, line, format!("`{code}` is not an ICD-10-CM code")));
+            return Err(invalid(
+                t.file,
+                line,
+                format!("`{code}` is not an ICD-10-CM code"),
+            ));
         }
         let when = split_concepts(f[1]);
         if when.is_empty() {
@@ -793,7 +855,10 @@ fn parse_gaps(file: &str, text: &str) -> Result<Vec<GapQuery>, LexiconError> {
             return Err(invalid(
                 t.file,
                 line,
-                format!("unknown gap `{gap}` (expected one of {})", crate::scorer::ELEMENTS.join(", ")),
+                format!(
+                    "unknown gap `{gap}` (expected one of {})",
+                    crate::scorer::ELEMENTS.join(", ")
+                ),
             ));
         }
         out.push(GapQuery {
@@ -839,10 +904,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("sections.tsv"), "header\tkind\n").unwrap();
         let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(err.contains("sections.tsv:1") && err.contains("header must be"), "{err}");
+        assert!(
+            err.contains("sections.tsv:1") && err.contains("header must be"),
+            "{err}"
+        );
         std::fs::write(dir.path().join("sections.tsv"), "header\tsection\nhpi\n").unwrap();
         let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(err.contains("sections.tsv:2") && err.contains("expected 2"), "{err}");
+        assert!(
+            err.contains("sections.tsv:2") && err.contains("expected 2"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -854,7 +925,10 @@ mod tests {
         )
         .unwrap();
         let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(err.contains("more_specific.tsv:2") && err.contains("disk_herniation"), "{err}");
+        assert!(
+            err.contains("more_specific.tsv:2") && err.contains("disk_herniation"),
+            "{err}"
+        );
         std::fs::remove_file(dir.path().join("more_specific.tsv")).unwrap();
         std::fs::write(
             dir.path().join("concepts.tsv"),
@@ -862,7 +936,10 @@ mod tests {
         )
         .unwrap();
         let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
-        assert!(err.contains("concepts.tsv:2") && err.contains("regular expression"), "{err}");
+        assert!(
+            err.contains("concepts.tsv:2") && err.contains("regular expression"),
+            "{err}"
+        );
     }
 
     #[test]

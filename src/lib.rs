@@ -11,9 +11,8 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod batch;
-pub mod report;
 pub mod assertion;
+pub mod batch;
 pub mod cli;
 pub mod eval;
 pub mod explain;
@@ -24,6 +23,7 @@ pub mod negex;
 pub mod output;
 pub mod record;
 pub mod region;
+pub mod report;
 pub mod scorer;
 pub mod section;
 pub mod sentence;

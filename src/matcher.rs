@@ -18,6 +18,46 @@ pub struct Hit {
     pub id: usize,
 }
 
+/// Compiles a lexicon regular expression: case-insensitive, with `\b`,
+/// `\d` and `\w` in their ASCII forms so that the lazy DFA can run it on
+/// any text (Unicode word boundaries force a much slower engine).
+pub fn compile_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    Regex::new(&format!("(?i){}", asciify(pattern)))
+}
+
+/// Rewrites `\b`, `\d`, `\w` to their ASCII forms (outside classes).
+pub fn asciify(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('b') if !in_class => out.push_str("(?-u:\\b)"),
+                Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
+                Some('w') => out.push_str(if in_class {
+                    "0-9A-Za-z_"
+                } else {
+                    "[0-9A-Za-z_]"
+                }),
+                Some(o) => {
+                    out.push('\\');
+                    out.push(o);
+                }
+                None => out.push('\\'),
+            }
+            continue;
+        }
+        if c == '[' && !in_class {
+            in_class = true;
+        } else if c == ']' && in_class {
+            in_class = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Compiled matcher for a list of patterns; build once, share across threads.
 #[derive(Debug, Clone)]
 pub struct PhraseMatcher {
@@ -38,10 +78,9 @@ impl PhraseMatcher {
                     lits.push(s.clone());
                     ac_ids.push(i);
                 }
-                Pattern::Regex(r) => regexes.push((
-                    Regex::new(&format!("(?i){r}")).expect("validated at load"),
-                    i,
-                )),
+                Pattern::Regex(r) => {
+                    regexes.push((compile_regex(r).expect("validated at load"), i))
+                }
             }
         }
         let ac = if lits.is_empty() {
@@ -56,7 +95,11 @@ impl PhraseMatcher {
                     .expect("lexicon automaton builds"),
             )
         };
-        PhraseMatcher { ac, ac_ids, regexes }
+        PhraseMatcher {
+            ac,
+            ac_ids,
+            regexes,
+        }
     }
 
     /// All non-overlapping matches in `text`, by start; where matches
@@ -80,7 +123,8 @@ impl PhraseMatcher {
         let literal_count = hits.len();
         for (re, id) in &self.regexes {
             for m in re.find_iter(text) {
-                if m.start() < m.end() && crate::text::at_word_boundaries(text, m.start(), m.end()) {
+                if m.start() < m.end() && crate::text::at_word_boundaries(text, m.start(), m.end())
+                {
                     hits.push(Hit {
                         start: m.start(),
                         end: m.end(),
@@ -92,7 +136,12 @@ impl PhraseMatcher {
         if hits.len() == literal_count {
             return hits;
         }
-        hits.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)).then(a.id.cmp(&b.id)));
+        hits.sort_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(b.end.cmp(&a.end))
+                .then(a.id.cmp(&b.id))
+        });
         let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
         for h in hits {
             match out.last() {
@@ -100,7 +149,11 @@ impl PhraseMatcher {
                     // Overlap: keep the longer (the earlier one on ties).
                     if h.end - h.start > last.end - last.start {
                         // Replace only if it does not overlap the one before.
-                        let prev_end = if out.len() >= 2 { out[out.len() - 2].end } else { 0 };
+                        let prev_end = if out.len() >= 2 {
+                            out[out.len() - 2].end
+                        } else {
+                            0
+                        };
                         if h.start >= prev_end {
                             out.pop();
                             out.push(h);

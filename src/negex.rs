@@ -63,7 +63,10 @@ pub fn find_target(norm: &Normalized, target: &str) -> Option<(usize, usize)> {
         let e = s + t.len();
         let word_ok = (s == 0 || !bytes[s - 1].is_ascii_alphanumeric())
             && (e == bytes.len() || !bytes[e].is_ascii_alphanumeric());
-        if word_ok {
+        // A header ("ALLERGIES: ... no known allergies") is not the target
+        // when the phrase occurs again.
+        let header = hay[e..].starts_with(':');
+        if word_ok && !header {
             return Some((s, e));
         }
         first.get_or_insert((s, e));
@@ -127,18 +130,30 @@ pub fn assert_value(auditor: &Auditor, v: &Value, lineno: usize) -> Result<Asser
         Some(Value::Number(n)) => n.to_string(),
         _ => format!("line {lineno}"),
     };
-    let text = obj.get("text").and_then(Value::as_str).ok_or("no string `text` field")?;
+    let text = obj
+        .get("text")
+        .and_then(Value::as_str)
+        .ok_or("no string `text` field")?;
     let norm = Normalized::new(text);
-    let (s, e) = match (obj.get("start").and_then(Value::as_u64), obj.get("end").and_then(Value::as_u64)) {
+    let (s, e) = match (
+        obj.get("start").and_then(Value::as_u64),
+        obj.get("end").and_then(Value::as_u64),
+    ) {
         (Some(s), Some(e)) => {
             let (s, e) = (s as usize, e as usize);
             if s >= e || e > text.len() || !text.is_char_boundary(s) || !text.is_char_boundary(e) {
-                return Err(format!("start/end {s}..{e} is not a valid span of the text ({} bytes)", text.len()));
+                return Err(format!(
+                    "start/end {s}..{e} is not a valid span of the text ({} bytes)",
+                    text.len()
+                ));
             }
             (norm.normalized_offset(s), norm.normalized_offset(e))
         }
         _ => {
-            let target = obj.get("target").and_then(Value::as_str).ok_or("needs `target`, or `start` and `end`")?;
+            let target = obj
+                .get("target")
+                .and_then(Value::as_str)
+                .ok_or("needs `target`, or `start` and `end`")?;
             find_target(&norm, target).ok_or("the target does not occur in the text")?
         }
     };
@@ -206,7 +221,12 @@ pub fn read_negex(path: &Path) -> Result<Vec<NegexRow>> {
         }
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() < 6 {
-            anyhow::bail!("{}:{}: expected 6 tab-separated columns, found {}", path.display(), i + 1, f.len());
+            anyhow::bail!(
+                "{}:{}: expected 6 tab-separated columns, found {}",
+                path.display(),
+                i + 1,
+                f.len()
+            );
         }
         rows.push(NegexRow {
             condition: f[1].trim().to_string(),
@@ -253,7 +273,8 @@ pub fn evaluate_negex(auditor: &Auditor, rows: &[NegexRow]) -> NegexReport {
         .par_iter()
         .map(|r| {
             let norm = Normalized::new(&r.sentence);
-            find_target(&norm, &r.condition).map(|(s, e)| auditor.analyzer.assert_norm_span(norm, s, e).assertion)
+            find_target(&norm, &r.condition)
+                .map(|(s, e)| auditor.analyzer.assert_norm_span(norm, s, e).assertion)
         })
         .collect();
     let (mut tp, mut fp, mut fn_, mut tn) = (0, 0, 0, 0);
@@ -282,20 +303,36 @@ pub fn evaluate_negex(auditor: &Auditor, rows: &[NegexRow]) -> NegexReport {
         if gold_hist == (pred_t == "historical") {
             temp_ok += 1;
         } else {
-            *temporality_errors.entry(format!("{} -> {}", r.temporality, pred_t)).or_default() += 1;
+            *temporality_errors
+                .entry(format!("{} -> {}", r.temporality, pred_t))
+                .or_default() += 1;
         }
         if r.other == a.family {
             exp_ok += 1;
         } else {
             let g = if r.other { "other" } else { "patient" };
             let pr = if a.family { "other" } else { "patient" };
-            *experiencer_errors.entry(format!("{g} -> {pr}")).or_default() += 1;
+            *experiencer_errors
+                .entry(format!("{g} -> {pr}"))
+                .or_default() += 1;
         }
     }
     let n = rows.len().max(1) as f64;
-    let precision = if tp + fp == 0 { 0.0 } else { tp as f64 / (tp + fp) as f64 };
-    let recall = if tp + fn_ == 0 { 0.0 } else { tp as f64 / (tp + fn_) as f64 };
-    let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+    let precision = if tp + fp == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fp) as f64
+    };
+    let recall = if tp + fn_ == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fn_) as f64
+    };
+    let f1 = if precision + recall == 0.0 {
+        0.0
+    } else {
+        2.0 * precision * recall / (precision + recall)
+    };
     NegexReport {
         sentences: rows.len(),
         targets_not_found: missing,
@@ -312,18 +349,29 @@ pub fn evaluate_negex(auditor: &Auditor, rows: &[NegexRow]) -> NegexReport {
 }
 
 /// Runs `assert --negex`.
-pub fn run_benchmark(auditor: &Auditor, path: &Path, json: bool, min_f1: Option<f64>) -> Result<i32> {
+pub fn run_benchmark(
+    auditor: &Auditor,
+    path: &Path,
+    json: bool,
+    min_f1: Option<f64>,
+) -> Result<i32> {
     let rows = read_negex(path)?;
     let r = evaluate_negex(auditor, &rows);
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        println!("NegEx test set: {} sentences ({} targets not found verbatim)", r.sentences, r.targets_not_found);
+        println!(
+            "NegEx test set: {} sentences ({} targets not found verbatim)",
+            r.sentences, r.targets_not_found
+        );
         println!(
             "negation:    precision {:.3}  recall {:.3}  F1 {:.3}  accuracy {:.3}  (tp {}, fp {}, fn {})",
             r.precision, r.recall, r.f1, r.accuracy, r.confusion[0], r.confusion[1], r.confusion[2]
         );
-        println!("temporality: accuracy {:.3} (historical vs not)", r.temporality_accuracy);
+        println!(
+            "temporality: accuracy {:.3} (historical vs not)",
+            r.temporality_accuracy
+        );
         for (k, v) in &r.temporality_errors {
             println!("    {k}: {v}");
         }
@@ -334,7 +382,10 @@ pub fn run_benchmark(auditor: &Auditor, path: &Path, json: bool, min_f1: Option<
     }
     if let Some(min) = min_f1 {
         if r.f1 < min {
-            eprintln!("m53audit: negation F1 {:.3} is below the floor {:.3}", r.f1, min);
+            eprintln!(
+                "m53audit: negation F1 {:.3} is below the floor {:.3}",
+                r.f1, min
+            );
             return Ok(1);
         }
     }

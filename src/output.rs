@@ -27,7 +27,9 @@ pub trait Sink {
     fn write(&mut self, out: &Output, text: Option<&str>) -> io::Result<()>;
     /// Writes an already formatted record (JSON lines formatted by the workers).
     fn write_raw(&mut self, _bytes: &[u8]) -> io::Result<()> {
-        Err(io::Error::other("this format takes records, not preformatted lines"))
+        Err(io::Error::other(
+            "this format takes records, not preformatted lines",
+        ))
     }
     /// Pushes buffered output to the file (called after each chunk).
     fn flush(&mut self) -> io::Result<()> {
@@ -48,7 +50,10 @@ pub struct JsonlSink<W: Write> {
 impl<W: Write> JsonlSink<W> {
     /// Writes to `w`.
     pub fn new(w: W) -> Self {
-        JsonlSink { w, buf: Vec::with_capacity(1 << 14) }
+        JsonlSink {
+            w,
+            buf: Vec::with_capacity(1 << 14),
+        }
     }
 }
 
@@ -82,12 +87,24 @@ pub struct CsvSink<W: Write> {
 }
 
 /// The CSV columns.
-pub const CSV_HEADER: [&str; 8] = ["id", "verdict", "codes", "score", "billed", "billed_agrees", "gaps", "error"];
+pub const CSV_HEADER: [&str; 8] = [
+    "id",
+    "verdict",
+    "codes",
+    "score",
+    "billed",
+    "billed_agrees",
+    "gaps",
+    "error",
+];
 
 impl<W: Write> CsvSink<W> {
     /// Writes to `w`; `header` says whether to write the header row first.
     pub fn new(w: W, header: bool) -> Self {
-        CsvSink { w: csv::Writer::from_writer(w), header }
+        CsvSink {
+            w: csv::Writer::from_writer(w),
+            header,
+        }
     }
 }
 
@@ -117,7 +134,16 @@ impl<W: Write> Sink for CsvSink<W> {
                 ])?;
             }
             Output::Error(e) => {
-                self.w.write_record([e.id.as_str(), "", "", "", "", "", "", &format!("{}: {}", e.error.kind, e.error.message)])?;
+                self.w.write_record([
+                    e.id.as_str(),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    &format!("{}: {}", e.error.kind, e.error.message),
+                ])?;
             }
         }
         Ok(())
@@ -173,13 +199,20 @@ impl Summary {
         match out {
             Output::Audited(r) => {
                 self.audited += 1;
-                *self.verdicts.entry(r.verdict.name().to_string()).or_default() += 1;
+                *self
+                    .verdicts
+                    .entry(r.verdict.name().to_string())
+                    .or_default() += 1;
                 if r.billed_agrees == Some(false) {
                     self.billed_disagreements += 1;
                     let pair = format!(
                         "{} -> {}",
                         r.billed.join("+"),
-                        if r.codes.is_empty() { "none".to_string() } else { r.codes.join("+") }
+                        if r.codes.is_empty() {
+                            "none".to_string()
+                        } else {
+                            r.codes.join("+")
+                        }
                     );
                     *self.disagreement_pairs.entry(pair).or_default() += 1;
                 }
@@ -204,7 +237,11 @@ impl Summary {
 
     /// One line for stderr.
     pub fn line(&self) -> String {
-        let verdicts: Vec<String> = self.verdicts.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let verdicts: Vec<String> = self
+            .verdicts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         format!(
             "m53audit: {} notes ({} audited, {} errors) in {:.1}s, {:.0} notes/s, {:.1} MB/s; {}; {} billed-code disagreements",
             self.notes,

@@ -250,9 +250,17 @@ impl Auditor {
                 t.assertion
                     .triggers
                     .iter()
-                    .map(|&k| self.analyzer.context.rules[a.triggers[k].rule].literal.clone())
+                    .map(|&k| {
+                        self.analyzer.context.rules[a.triggers[k].rule]
+                            .literal
+                            .clone()
+                    })
                     .next()
-                    .or_else(|| t.assertion.section_default.map(|s| format!("section:{}", s.name())))
+                    .or_else(|| {
+                        t.assertion
+                            .section_default
+                            .map(|s| format!("section:{}", s.name()))
+                    })
             };
             evidence.push(Evidence {
                 start,
@@ -262,7 +270,11 @@ impl Auditor {
                 category,
                 assertion: label.name().to_string(),
                 section: section.to_string(),
-                region: if regions.is_empty() { None } else { Some(regions.join("+")) },
+                region: if regions.is_empty() {
+                    None
+                } else {
+                    Some(regions.join("+"))
+                },
                 trigger,
                 decisive: d.deciding.binary_search(&i).is_ok(),
             });
@@ -329,11 +341,23 @@ mod tests {
     #[test]
     fn billed_agreement() {
         let doc = vec!["M53.83".to_string()];
-        assert_eq!(billed_agrees(&normalize_billed(["m53.83"]), &doc), Some(true));
-        assert_eq!(billed_agrees(&normalize_billed(["M54.12"]), &doc), Some(false));
+        assert_eq!(
+            billed_agrees(&normalize_billed(["m53.83"]), &doc),
+            Some(true)
+        );
+        assert_eq!(
+            billed_agrees(&normalize_billed(["M54.12"]), &doc),
+            Some(false)
+        );
         assert_eq!(billed_agrees(&normalize_billed(["J13"]), &doc), None);
         assert_eq!(billed_agrees(&[], &doc), None);
-        assert_eq!(billed_agrees(&normalize_billed(["M53.83"]), &[]), Some(false));
-        assert_eq!(billed_agrees(&normalize_billed(["M5383"]), &doc), Some(true));
+        assert_eq!(
+            billed_agrees(&normalize_billed(["M53.83"]), &[]),
+            Some(false)
+        );
+        assert_eq!(
+            billed_agrees(&normalize_billed(["M5383"]), &doc),
+            Some(true)
+        );
     }
 }

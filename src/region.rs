@@ -112,9 +112,32 @@ impl Region {
 /// Names of the motion segments, by index: segment `i` lies between
 /// vertebra `i` and `i + 1` (occiput = 0, C1 = 1 ... C7 = 7, T1 = 8 ...).
 pub const SEGMENT_NAMES: [&str; 26] = [
-    "occiput-C1", "C1-C2", "C2-C3", "C3-C4", "C4-C5", "C5-C6", "C6-C7", "C7-T1", "T1-T2",
-    "T2-T3", "T3-T4", "T4-T5", "T5-T6", "T6-T7", "T7-T8", "T8-T9", "T9-T10", "T10-T11",
-    "T11-T12", "T12-L1", "L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1", "sacrum",
+    "occiput-C1",
+    "C1-C2",
+    "C2-C3",
+    "C3-C4",
+    "C4-C5",
+    "C5-C6",
+    "C6-C7",
+    "C7-T1",
+    "T1-T2",
+    "T2-T3",
+    "T3-T4",
+    "T4-T5",
+    "T5-T6",
+    "T6-T7",
+    "T7-T8",
+    "T8-T9",
+    "T9-T10",
+    "T10-T11",
+    "T11-T12",
+    "T12-L1",
+    "L1-L2",
+    "L2-L3",
+    "L3-L4",
+    "L4-L5",
+    "L5-S1",
+    "sacrum",
 ];
 
 /// The cervicothoracic motion segment, C7-T1.
@@ -232,36 +255,41 @@ struct Grammar {
     sequence_after: Regex,
     sequence_before: Regex,
     landmark_after: Regex,
+    landmark_before: Regex,
 }
 
 fn grammar() -> &'static Grammar {
     static G: OnceLock<Grammar> = OnceLock::new();
     G.get_or_init(|| Grammar {
-        vertebra: Regex::new(r"(?i)\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)").unwrap(),
+        vertebra: crate::matcher::compile_regex(r"\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)").unwrap(),
         // What may follow a first vertebra to make a segment or range:
         // separator, optional letter, number.
-        second: Regex::new(
-            r"(?i)^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ([ctls]) ?(\d{1,2})\b)",
+        second: crate::matcher::compile_regex(
+            r"^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ([ctls]) ?(\d{1,2})\b)",
         )
         .unwrap(),
-        segment_range: Regex::new(
-            r"(?i)^(?: ?- ?| to | through | thru )([ctls]) ?(\d{1,2}) ?[-/] ?(?:([ctls]) ?)?(\d{1,2})\b",
+        segment_range: crate::matcher::compile_regex(
+            r"^(?: ?- ?| to | through | thru )([ctls]) ?(\d{1,2}) ?[-/] ?(?:([ctls]) ?)?(\d{1,2})\b",
         )
         .unwrap(),
-        junction: Regex::new(
-            r"(?i)\b(?:(cervico ?-? ?thoracic)|(lower cervical/upper thoracic)|(c/t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
+        junction: crate::matcher::compile_regex(
+            r"\b(?:(cervico ?-? ?thoracic)|(lower cervical/upper thoracic)|(c/t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
         )
         .unwrap(),
-        sequence_after: Regex::new(
-            r"(?i)^(?: ?-? ?(?:weighted|w|wi|flair|stir|signal|hyperintens\w*|hypointens\w*|images?|sequences?|fs|fat|post|pre|lesions?|cord signal|mapping|relaxation|n[0-3x]|m[01x]|and t2|, ?t2|/t2|/flair)\b)",
+        sequence_after: crate::matcher::compile_regex(
+            r"^(?: ?-? ?(?:weighted|w|wi|flair|stir|signal|hyperintens\w*|hypointens\w*|images?|sequences?|fs|fat|post|pre|lesions?|cord signal|mapping|relaxation|n[0-3x]|m[01x]|and t2|, ?t2|/t2|/flair|and stir|, ?stir)\b)",
         )
         .unwrap(),
-        sequence_before: Regex::new(
-            r"(?i)(?:sagittal|axial|coronal|3d|contrast|enhanced|on|fse|tse|gre|dixon)[ ,]*(?:t2[ ,]*(?:and )?)?$",
+        sequence_before: crate::matcher::compile_regex(
+            r"(?:sagittal|axial|coronal|3d|contrast|enhanced|on|fse|tse|gre|dixon)[ ,]*(?:t[12][ ,]*(?:and )?)?$",
         )
         .unwrap(),
-        landmark_after: Regex::new(
-            r"(?i)^ ?(?:and [ctls] ?\d{1,2} )?(?:myotomes?|dermatomes?|dermatomal|myotomal|medial branch(?:es)?)\b",
+        landmark_before: crate::matcher::compile_regex(
+            r"\b(?:below|above|beneath|inferior to|superior to|caudal to|cranial to|adjacent to)(?: the)? $",
+        )
+        .unwrap(),
+        landmark_after: crate::matcher::compile_regex(
+            r"^ ?(?:and [ctls] ?\d{1,2} )?(?:myotomes?|dermatomes?|dermatomal|myotomal|medial branch(?:es)?)\b",
         )
         .unwrap(),
     })
@@ -288,13 +316,19 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
             };
             (vertebra_index(letter, n), root)
         };
-        let letter1 = caps.get(2).map(|l| l.as_str().as_bytes()[0].to_ascii_uppercase());
+        let letter1 = caps
+            .get(2)
+            .map(|l| l.as_str().as_bytes()[0].to_ascii_uppercase());
         let mut end = m.end();
         let mut mention: Option<LevelMention> = None;
         if let Some(v1) = v1 {
             if let Some(c2) = g.second.captures(&flat[end..]) {
                 let (sep, letter2, n2) = if let Some(l) = c2.get(2) {
-                    (c2.get(1).map_or("", |s| s.as_str()), Some(l.as_str().as_bytes()[0]), &c2[3])
+                    (
+                        c2.get(1).map_or("", |s| s.as_str()),
+                        Some(l.as_str().as_bytes()[0]),
+                        &c2[3],
+                    )
                 } else if let Some(n) = c2.get(5) {
                     (c2.get(4).map_or("", |s| s.as_str()), None, n.as_str())
                 } else {
@@ -319,7 +353,11 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
                     if ok {
                         end += c2.get(0).unwrap().end();
                         let mut segments = segments_between(v1, v2);
-                        let mut kind = if adjacent { LevelKind::Segment } else { LevelKind::Range };
+                        let mut kind = if adjacent {
+                            LevelKind::Segment
+                        } else {
+                            LevelKind::Range
+                        };
                         if adjacent {
                             if let Some(r) = g.segment_range.captures(&flat[end..]) {
                                 let l3 = r[1].as_bytes()[0];
@@ -358,10 +396,14 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
                     (Some(v), None) => (0, RegionSet::one(Region::of_vertebra(v))),
                     (None, None) => (0, RegionSet::EMPTY),
                 };
-                let is_t12 = letter1 == Some(b'T') && matches!(&caps.get(3).map(|n| n.as_str()), Some("1") | Some("2"));
+                let is_t12 = letter1 == Some(b'T')
+                    && matches!(&caps.get(3).map(|n| n.as_str()), Some("1") | Some("2"));
                 let sequence = is_t12
                     && (g.sequence_after.is_match(&flat[end..])
-                        || g.sequence_before.is_match(&flat[start.saturating_sub(24)..start]));
+                        || g.sequence_before.is_match(
+                            &flat[crate::text::floor_char_boundary(flat, start.saturating_sub(24))
+                                ..start],
+                        ));
                 if regions.is_empty() || sequence {
                     None
                 } else {
@@ -377,7 +419,7 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
             }
         };
         if let Some(mut m) = mention {
-            m.landmark = g.landmark_after.is_match(&flat[m.end..]);
+            m.landmark = is_landmark(g, flat, m.start, m.end);
             out.push(m);
         }
         pos = end.max(start + 1);
@@ -404,11 +446,18 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
             kind: LevelKind::Junction,
             segments: 1 << seg,
             regions: RegionSet::one(Region::of_segment(seg)),
-            landmark: false,
+            landmark: is_landmark(g, flat, m.start(), m.end()),
         });
     }
     out.sort_by_key(|m| (m.start, m.end));
     out
+}
+
+/// A level used only as a landmark: a dermatome/myotome/medial branch, or
+/// a reference point ("just below the C7-T1 level").
+fn is_landmark(g: &Grammar, flat: &str, start: usize, end: usize) -> bool {
+    let from = crate::text::floor_char_boundary(flat, start.saturating_sub(24));
+    g.landmark_after.is_match(&flat[end..]) || g.landmark_before.is_match(&flat[from..start])
 }
 
 #[cfg(test)]
@@ -419,22 +468,43 @@ mod tests {
         let n = crate::text::Normalized::new(s);
         find_levels(&n.flat)
             .into_iter()
-            .map(|m| (n.flat[m.start..m.end].to_string(), m.kind, m.regions.iter().collect()))
+            .map(|m| {
+                (
+                    n.flat[m.start..m.end].to_string(),
+                    m.kind,
+                    m.regions.iter().collect(),
+                )
+            })
             .collect()
     }
 
     fn ct(s: &str) -> bool {
         let n = crate::text::Normalized::new(s);
-        find_levels(&n.flat).iter().any(|m| m.covers_c7_t1() && !m.landmark)
+        find_levels(&n.flat)
+            .iter()
+            .any(|m| m.covers_c7_t1() && !m.landmark)
     }
 
     #[test]
     fn every_spelling_of_c7_t1_is_the_cervicothoracic_segment() {
         for s in [
-            "C7-T1", "C7\u{2013}T1", "C7\u{2014}T1", "C7/T1", "C7 T1", "C7 to T1", "c7-t1",
-            "C 7 - T 1", "C7-\nT1", "cervicothoracic", "cervico-thoracic", "C/T junction",
-            "CT junction", "lower cervical/upper thoracic junction", "C7 and T1 vertebrae",
-            "C7\u{2013}T1 level", "cervicothoracic junction",
+            "C7-T1",
+            "C7\u{2013}T1",
+            "C7\u{2014}T1",
+            "C7/T1",
+            "C7 T1",
+            "C7 to T1",
+            "c7-t1",
+            "C 7 - T 1",
+            "C7-\nT1",
+            "cervicothoracic",
+            "cervico-thoracic",
+            "C/T junction",
+            "CT junction",
+            "lower cervical/upper thoracic junction",
+            "C7 and T1 vertebrae",
+            "C7\u{2013}T1 level",
+            "cervicothoracic junction",
         ] {
             let l = levels(s);
             assert!(!l.is_empty(), "{s}: nothing found");
@@ -480,14 +550,31 @@ mod tests {
     #[test]
     fn look_alikes_are_not_the_junction() {
         for s in [
-            "CT chest", "CT-guided injection", "CT cervical spine", "Sagittal T1-weighted images",
-            "T1 hypointense lesions", "T1DM", "clinical T1b1 N0 M0", "C7 spinous process",
-            "T1 vertebral body", "C7 nerve root", "C7", "T1", "post-contrast T1", "C7-1",
+            "CT chest",
+            "CT-guided injection",
+            "CT cervical spine",
+            "Sagittal T1-weighted images",
+            "T1 hypointense lesions",
+            "T1DM",
+            "clinical T1b1 N0 M0",
+            "C7 spinous process",
+            "T1 vertebral body",
+            "C7 nerve root",
+            "C7",
+            "T1",
+            "post-contrast T1",
+            "C7-1",
             "normal needle examination of C5 through T1 myotomes",
+            "pain just below the cervicothoracic junction",
+            "facet syndrome one level above C7-T1",
         ] {
             assert!(!ct(s), "{s} read as the junction: {:?}", levels(s));
         }
-        assert!(levels("Sagittal T1, T2 and STIR").is_empty(), "{:?}", levels("Sagittal T1, T2 and STIR"));
+        assert!(
+            levels("Sagittal T1, T2 and STIR").is_empty(),
+            "{:?}",
+            levels("Sagittal T1, T2 and STIR")
+        );
         assert!(levels("T1-weighted").is_empty());
         assert!(levels("T2 cord signal change").is_empty());
     }

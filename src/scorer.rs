@@ -5,7 +5,7 @@
 //! Order (first match wins): a row of the more-specific table
 //! (`more_specific.tsv`) affirmed at C7-T1 → `more_specific`; an M53.8-type
 //! dorsopathy affirmed at C7-T1 → `supported`; a dorsopathy at another
-//! region only → `other_region`; a dorsopathy with no region → 
+//! region only → `other_region`; a dorsopathy with no region →
 //! `unspecified_region`; pain only → `pain_only`; C7-T1 named with nothing
 //! affirmed there → `insufficient`; otherwise `not_relevant`. Only affirmed
 //! findings (current, about the patient, not negated, uncertain or
@@ -36,7 +36,9 @@ const WEIGHTS: [u32; 7] = [25, 25, 10, 10, 10, 10, 10];
 const UNSUPPORTED_CAP: u32 = 40;
 
 /// The seven verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Elements 1-2 present, nothing more specific applies: M53.83.
@@ -174,7 +176,10 @@ impl<'a> Ctx<'a> {
         }
     }
     fn section(&self, t: &Term) -> SectionKind {
-        self.a.sections.get(t.sentence).map_or(SectionKind::None, |s| s.kind)
+        self.a
+            .sections
+            .get(t.sentence)
+            .map_or(SectionKind::None, |s| s.kind)
     }
     fn is_title(&self, t: &Term) -> bool {
         self.a.sections.get(t.sentence).is_some_and(|s| s.title)
@@ -194,15 +199,22 @@ impl<'a> Ctx<'a> {
         &self.a.norm.flat[r]
     }
     /// Terms of a category, with index.
-    fn terms(&self, pred: impl Fn(&str, ConceptCategory) -> bool + 'a) -> impl Iterator<Item = (usize, &'a Term)> + 'a {
+    fn terms(
+        &self,
+        pred: impl Fn(&str, ConceptCategory) -> bool + 'a,
+    ) -> impl Iterator<Item = (usize, &'a Term)> + 'a {
         let an = self.an;
-        self.a.terms.iter().enumerate().filter(move |(_, t)| match t.kind {
-            TermKind::Concept(i) => {
-                let c = &an.lexicons.concepts[i];
-                pred(&c.concept, c.category)
-            }
-            TermKind::Level(_) => false,
-        })
+        self.a
+            .terms
+            .iter()
+            .enumerate()
+            .filter(move |(_, t)| match t.kind {
+                TermKind::Concept(i) => {
+                    let c = &an.lexicons.concepts[i];
+                    pred(&c.concept, c.category)
+                }
+                TermKind::Level(_) => false,
+            })
     }
 }
 
@@ -239,7 +251,10 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         .enumerate()
         .filter(|(_, t)| match &t.kind {
             TermKind::Level(m) => {
-                m.covers_c7_t1() && !m.landmark && m.kind != LevelKind::Single && t.label() != Label::Family
+                m.covers_c7_t1()
+                    && !m.landmark
+                    && m.kind != LevelKind::Single
+                    && t.label() != Label::Family
             }
             _ => false,
         })
@@ -254,7 +269,9 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             (i, t, c, cat)
         })
         .collect();
-    let placed_at_ct = pathology.iter().any(|(_, t, _, _)| affirmed(t) && t.placement.at_c7_t1());
+    let placed_at_ct = pathology
+        .iter()
+        .any(|(_, t, _, _)| affirmed(t) && t.placement.at_c7_t1());
     let placed_away = pathology
         .iter()
         .any(|(_, t, _, _)| affirmed(t) && t.placement.is_placed() && !t.placement.at_c7_t1());
@@ -296,13 +313,23 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         .collect();
     let mut dors_away: Vec<usize> = pathology
         .iter()
-        .filter(|(_, t, _, cat)| *cat == ConceptCategory::Dorsopathy && affirmed(t) && t.placement.is_placed() && !ctx.at_ct(t))
+        .filter(|(_, t, _, cat)| {
+            *cat == ConceptCategory::Dorsopathy
+                && affirmed(t)
+                && t.placement.is_placed()
+                && !ctx.at_ct(t)
+        })
         .map(|(i, ..)| *i)
         .collect();
     prefer_diagnostic(&mut dors_away);
     let dors_unplaced: Vec<usize> = pathology
         .iter()
-        .filter(|(_, t, _, cat)| *cat == ConceptCategory::Dorsopathy && affirmed(t) && !t.placement.is_placed() && !ctx.at_ct(t))
+        .filter(|(_, t, _, cat)| {
+            *cat == ConceptCategory::Dorsopathy
+                && affirmed(t)
+                && !t.placement.is_placed()
+                && !ctx.at_ct(t)
+        })
         .map(|(i, ..)| *i)
         .collect();
     let mut pains: Vec<usize> = ctx
@@ -313,11 +340,17 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
     prefer_diagnostic(&mut pains);
     let structural_away: Vec<usize> = pathology
         .iter()
-        .filter(|(_, t, _, cat)| *cat != ConceptCategory::Dorsopathy && affirmed(t) && t.placement.is_placed() && !ctx.at_ct(t))
+        .filter(|(_, t, _, cat)| {
+            *cat != ConceptCategory::Dorsopathy
+                && affirmed(t)
+                && t.placement.is_placed()
+                && !ctx.at_ct(t)
+        })
         .map(|(i, ..)| *i)
         .collect();
 
-    let name_of = |i: usize| -> String { a.norm.flat[a.terms[i].start..a.terms[i].end].to_ascii_lowercase() };
+    let name_of =
+        |i: usize| -> String { a.norm.flat[a.terms[i].start..a.terms[i].end].to_ascii_lowercase() };
     let region_of_term = |i: usize| -> Option<Region> {
         let t = &a.terms[i];
         t.placement
@@ -340,7 +373,10 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         region_status = Status::Present;
     } else if !dorsopathy_ct.is_empty() {
         verdict = Verdict::Supported;
-        codes.push(lex.region_code(Region::Cervicothoracic).map_or("M53.83".into(), |r| r.m53_code.clone()));
+        codes.push(
+            lex.region_code(Region::Cervicothoracic)
+                .map_or("M53.83".into(), |r| r.m53_code.clone()),
+        );
         let mut d = dorsopathy_ct.clone();
         prefer_diagnostic(&mut d);
         reason = format!(
@@ -358,7 +394,8 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         reason = format!(
             "The dorsopathy ({}) is documented at the {} region, not at C7-T1.",
             name_of(first),
-            lex.region_code(region).map_or("other", |r| r.label.as_str())
+            lex.region_code(region)
+                .map_or("other", |r| r.label.as_str())
         );
         deciding.push(first);
         region_status = Status::Other;
@@ -384,7 +421,10 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             }
             None => {
                 verdict = Verdict::UnspecifiedRegion;
-                codes.push(lex.region_code(Region::Unspecified).map_or("M53.80".into(), |r| r.m53_code.clone()));
+                codes.push(
+                    lex.region_code(Region::Unspecified)
+                        .map_or("M53.80".into(), |r| r.m53_code.clone()),
+                );
                 reason = format!(
                     "A dorsopathy ({}) is documented without any spinal level or region.",
                     name_of(first)
@@ -401,8 +441,15 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             "pain_cervical" => Some("M54.2".to_string()),
             "pain_thoracic" => Some("M54.6".to_string()),
             _ => {
-                let region = t.placement.regions.iter().next().or_else(|| region_of_pain(concept));
-                region.and_then(|r| lex.region_code(r)).and_then(|r| r.pain_code.clone())
+                let region = t
+                    .placement
+                    .regions
+                    .iter()
+                    .next()
+                    .or_else(|| region_of_pain(concept));
+                region
+                    .and_then(|r| lex.region_code(r))
+                    .and_then(|r| r.pain_code.clone())
             }
         };
         codes.extend(code);
@@ -426,7 +473,8 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         region_status = Status::Other;
     } else if ct_named {
         verdict = Verdict::Insufficient;
-        reason = "C7-T1 is named, but no current pathology or pain diagnosis is documented there.".into();
+        reason = "C7-T1 is named, but no current pathology or pain diagnosis is documented there."
+            .into();
         deciding.extend(ct_mentions.iter().copied());
         region_status = Status::Present;
     } else {
@@ -452,15 +500,22 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
 
     // Element 2: pathology.
     let pathology_el = match verdict {
-        Verdict::Supported | Verdict::MoreSpecific | Verdict::OtherRegion | Verdict::UnspecifiedRegion
-            if !(verdict == Verdict::OtherRegion && dors_away.is_empty() && dors_unplaced.is_empty()) =>
+        Verdict::Supported
+        | Verdict::MoreSpecific
+        | Verdict::OtherRegion
+        | Verdict::UnspecifiedRegion
+            if !(verdict == Verdict::OtherRegion
+                && dors_away.is_empty()
+                && dors_unplaced.is_empty()) =>
         {
             Element::new(Status::Present, deciding.clone())
         }
         _ => {
             let denied: Vec<usize> = pathology
                 .iter()
-                .filter(|(_, t, _, _)| !affirmed(t) && t.label() != Label::Family && ctx.at(t, audited))
+                .filter(|(_, t, _, _)| {
+                    !affirmed(t) && t.label() != Label::Family && ctx.at(t, audited)
+                })
                 .map(|(i, ..)| *i)
                 .collect();
             if denied.is_empty() {
@@ -477,7 +532,9 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             .terms(|_, _| true)
             .filter(|(_, t)| {
                 let (c, _) = ctx.concept(t).unwrap();
-                is_target(c) && t.label() == Label::Negated && (ctx.at(t, audited) || !t.placement.is_placed())
+                is_target(c)
+                    && t.label() == Label::Negated
+                    && (ctx.at(t, audited) || !t.placement.is_placed())
             })
             .map(|(i, _)| i)
             .collect();
@@ -488,7 +545,9 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 let sec = ctx.section(t);
                 let counts = match t.label() {
                     Label::Affirmed => true,
-                    Label::Uncertain => !matches!(sec, SectionKind::Indication | SectionKind::ChiefComplaint),
+                    Label::Uncertain => {
+                        !matches!(sec, SectionKind::Indication | SectionKind::ChiefComplaint)
+                    }
                     _ => false,
                 };
                 blocks(c) && counts && ctx.at(t, audited)
@@ -515,7 +574,9 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                     TermKind::Level(m) => !m.landmark,
                     TermKind::Concept(i) => {
                         let cat = lex.concepts[*i].category;
-                        cat.is_pathology() || cat == ConceptCategory::Pain || cat == ConceptCategory::Region
+                        cat.is_pathology()
+                            || cat == ConceptCategory::Pain
+                            || cat == ConceptCategory::Region
                     }
                 }
         }) || {
@@ -539,7 +600,9 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
     };
 
     // Element 5a: chronicity of the spinal symptoms.
-    let neuro_affirmed = pathology.iter().any(|(_, t, c, _)| is_neuro(c) && affirmed(t));
+    let neuro_affirmed = pathology
+        .iter()
+        .any(|(_, t, c, _)| is_neuro(c) && affirmed(t));
     let chronic: Vec<usize> = ctx
         .terms(|_, cat| cat == ConceptCategory::Chronicity)
         .filter(|(_, t)| {
@@ -548,7 +611,10 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             }
             let (c, _) = ctx.concept(t).unwrap();
             let after = a.norm.flat[t.end..].trim_start().to_ascii_lowercase();
-            if ["s/p", "post", "status post", "after"].iter().any(|w| after.starts_with(w)) {
+            if ["s/p", "post", "status post", "after"]
+                .iter()
+                .any(|w| after.starts_with(w))
+            {
                 return false;
             }
             if c == "onset" {
@@ -556,11 +622,20 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             }
             let st = ctx.sentence_text(t).to_ascii_lowercase();
             spinal_sentence(t)
-                || ["neck", "back", "spine", "spinal"].iter().any(|w| st.contains(w))
+                || ["neck", "back", "spine", "spinal"]
+                    .iter()
+                    .any(|w| st.contains(w))
                 || (neuro_affirmed
-                    && ["numbness", "tingling", "weakness", "clumsiness", "gait", "paresthesia"]
-                        .iter()
-                        .any(|w| st.contains(w)))
+                    && [
+                        "numbness",
+                        "tingling",
+                        "weakness",
+                        "clumsiness",
+                        "gait",
+                        "paresthesia",
+                    ]
+                    .iter()
+                    .any(|w| st.contains(w)))
         })
         .map(|(i, _)| i)
         .collect();
@@ -598,7 +673,9 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             }
             if sec.is_plan() {
                 let st = ctx.sentence_text(t).to_ascii_lowercase();
-                return ["continue", "resume", "ongoing", "current"].iter().any(|w| st.contains(w));
+                return ["continue", "resume", "ongoing", "current"]
+                    .iter()
+                    .any(|w| st.contains(w));
             }
             true
         })
@@ -655,11 +732,31 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
     match verdict {
         Verdict::Supported => {
             let why = [
-                (2, "disc_excluded", "No exclusion of disc pathology at C7-T1 is documented."),
-                (3, "neuro_excluded", "No exclusion of radiculopathy or myelopathy at C7-T1 is documented."),
-                (4, "imaging", "No spine imaging with its result is documented."),
-                (5, "chronicity", "No duration or onset of the spinal symptoms is documented."),
-                (6, "conservative_care", "No conservative care already tried is documented."),
+                (
+                    2,
+                    "disc_excluded",
+                    "No exclusion of disc pathology at C7-T1 is documented.",
+                ),
+                (
+                    3,
+                    "neuro_excluded",
+                    "No exclusion of radiculopathy or myelopathy at C7-T1 is documented.",
+                ),
+                (
+                    4,
+                    "imaging",
+                    "No spine imaging with its result is documented.",
+                ),
+                (
+                    5,
+                    "chronicity",
+                    "No duration or onset of the spinal symptoms is documented.",
+                ),
+                (
+                    6,
+                    "conservative_care",
+                    "No conservative care already tried is documented.",
+                ),
             ];
             for (k, el, w) in why {
                 if checklist[k].status != Status::Present {
@@ -667,10 +764,14 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 }
             }
         }
-        Verdict::UnspecifiedRegion => gap("region", "The dorsopathy is documented without a spinal level or region.".into()),
+        Verdict::UnspecifiedRegion => gap(
+            "region",
+            "The dorsopathy is documented without a spinal level or region.".into(),
+        ),
         Verdict::Insufficient => gap(
             "pathology",
-            "C7-T1 is named but no current pathology (or pain diagnosis) is documented there.".into(),
+            "C7-T1 is named but no current pathology (or pain diagnosis) is documented there."
+                .into(),
         ),
         Verdict::PainOnly => gap(
             "pathology",

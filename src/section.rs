@@ -40,7 +40,10 @@ impl Sectionizer {
 
     /// The section kind of a header candidate (text before a colon).
     fn lookup(&self, candidate: &str) -> Option<SectionKind> {
-        let mut c = candidate.trim().trim_start_matches(['-', '*', '\u{2022}', '#']).trim();
+        let mut c = candidate
+            .trim()
+            .trim_start_matches(['-', '*', '\u{2022}', '#'])
+            .trim();
         // "Medical diagnosis (referring physician)" → "medical diagnosis".
         if let Some(p) = c.find('(') {
             c = c[..p].trim();
@@ -60,7 +63,8 @@ impl Sectionizer {
         let mut current = SectionKind::None;
         for (i, s) in sentences.iter().enumerate() {
             let sent = &text[s.clone()];
-            let at_line_start = s.start == 0 || text[..s.start].trim_end_matches(' ').ends_with('\n');
+            let at_line_start =
+                s.start == 0 || text[..s.start].trim_end_matches(' ').ends_with('\n');
             let (candidate, header_end) = match sent.find(':') {
                 Some(p) if p <= 48 => (&sent[..p], Some(s.start + p + 1)),
                 _ => (sent.trim_end_matches(['.', ' ']), None),
@@ -82,12 +86,27 @@ impl Sectionizer {
             match found {
                 Some(kind) if at_line_start || all_caps => {
                     current = kind;
-                    out.push(SentenceSection { kind, title: false, header_end });
+                    out.push(SentenceSection {
+                        kind,
+                        title: false,
+                        header_end,
+                    });
                 }
-                Some(kind) => out.push(SentenceSection { kind, title: false, header_end }),
+                Some(kind) => out.push(SentenceSection {
+                    kind,
+                    title: false,
+                    header_end,
+                }),
                 None => {
-                    let title = i == 0 && at_line_start && !sent.contains(':') && text[s.end..].starts_with('\n');
-                    out.push(SentenceSection { kind: current, title, header_end: None });
+                    let title = i == 0
+                        && at_line_start
+                        && !sent.contains(':')
+                        && text[s.end..].starts_with('\n');
+                    out.push(SentenceSection {
+                        kind: current,
+                        title,
+                        header_end: None,
+                    });
                 }
             }
         }
@@ -104,7 +123,11 @@ mod tests {
         let lex = Lexicons::builtin();
         let sents = crate::sentence::split(text, &lex.abbreviations);
         let secs = Sectionizer::new(&lex.sections).assign(text, &sents);
-        sents.into_iter().zip(secs).map(|(r, s)| (text[r].to_string(), s.kind)).collect()
+        sents
+            .into_iter()
+            .zip(secs)
+            .map(|(r, s)| (text[r].to_string(), s.kind))
+            .collect()
     }
 
     #[test]
@@ -134,7 +157,9 @@ mod tests {
 
     #[test]
     fn parenthetical_headers_and_standalone_lines() {
-        let k = kinds("Medical diagnosis (referring physician): Facet syndrome.\nIMPRESSION\nNormal study.");
+        let k = kinds(
+            "Medical diagnosis (referring physician): Facet syndrome.\nIMPRESSION\nNormal study.",
+        );
         assert_eq!(k[0].1, SectionKind::Diagnosis);
         assert_eq!(k[2].1, SectionKind::Impression);
     }

@@ -103,11 +103,17 @@ fn ends_sentence(text: &str, start: usize, dot: usize, abbreviations: &HashSet<S
         return true;
     }
     // A list number at the start of a sentence: "1. Myelopathy ...".
-    if word.len() <= 2 && word.bytes().all(|c| c.is_ascii_digit()) && before[..word_start].trim().is_empty() {
+    if word.len() <= 2
+        && word.bytes().all(|c| c.is_ascii_digit())
+        && before[..word_start].trim().is_empty()
+    {
         return false;
     }
     // Inline list marker after a header: "A/P: 1. ...".
-    if word.len() <= 2 && word.bytes().all(|c| c.is_ascii_digit()) && before[..word_start].trim_end().ends_with(':') {
+    if word.len() <= 2
+        && word.bytes().all(|c| c.is_ascii_digit())
+        && before[..word_start].trim_end().ends_with(':')
+    {
         return false;
     }
     // A single initial: "J. Smith".
@@ -128,15 +134,25 @@ mod tests {
     use super::*;
 
     fn sents(s: &str) -> Vec<String> {
-        let abbr: HashSet<String> = ["dr", "approx", "e.g", "vs"].iter().map(|s| s.to_string()).collect();
-        split(s, &abbr).into_iter().map(|r| s[r].to_string()).collect()
+        let abbr: HashSet<String> = ["dr", "approx", "e.g", "vs"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        split(s, &abbr)
+            .into_iter()
+            .map(|r| s[r].to_string())
+            .collect()
     }
 
     #[test]
     fn periods_and_abbreviations() {
         assert_eq!(
             sents("Seen by Dr. Smith today. No radiculopathy. Dose 2.5 mg s/p ACDF x3."),
-            vec!["Seen by Dr. Smith today.", "No radiculopathy.", "Dose 2.5 mg s/p ACDF x3."]
+            vec![
+                "Seen by Dr. Smith today.",
+                "No radiculopathy.",
+                "Dose 2.5 mg s/p ACDF x3."
+            ]
         );
     }
 
@@ -144,9 +160,17 @@ mod tests {
     fn numbered_lists_and_headers() {
         assert_eq!(
             sents("Assessment:\n1. C7-T1 facet syndrome.\n2. Hypertension.\nPlan: PT"),
-            vec!["Assessment:", "1. C7-T1 facet syndrome.", "2. Hypertension.", "Plan: PT"]
+            vec![
+                "Assessment:",
+                "1. C7-T1 facet syndrome.",
+                "2. Hypertension.",
+                "Plan: PT"
+            ]
         );
-        assert_eq!(sents("A/P: 1. Myelopathy due to spondylosis."), vec!["A/P: 1. Myelopathy due to spondylosis."]);
+        assert_eq!(
+            sents("A/P: 1. Myelopathy due to spondylosis."),
+            vec!["A/P: 1. Myelopathy due to spondylosis."]
+        );
     }
 
     #[test]

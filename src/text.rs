@@ -43,26 +43,35 @@ fn is_space(c: char) -> bool {
 impl Normalized {
     /// Normalises `original` (see the module documentation).
     pub fn new(original: &str) -> Self {
+        let bytes = original.as_bytes();
         let mut text = String::with_capacity(original.len());
         let mut map: Vec<u32> = Vec::with_capacity(original.len() + 1);
-        let mut chars = original.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c.is_ascii() && !c.is_ascii_whitespace() {
-                text.push(c);
-                map.push(i as u32);
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            // Fast path: a run of plain ASCII (no white space) is copied as is.
+            if b < 0x80 && !b.is_ascii_whitespace() {
+                let start = i;
+                while i < bytes.len() && bytes[i] < 0x80 && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                text.push_str(&original[start..i]);
+                map.extend(start as u32..i as u32);
                 continue;
             }
+            let c = original[i..].chars().next().expect("char boundary");
             if is_space(c) {
-                let mut newline = c == '\n' || c == '\r' || c == '\u{2028}' || c == '\u{2029}';
-                while let Some(&(_, d)) = chars.peek() {
+                let start = i;
+                let mut newline = false;
+                for d in original[i..].chars() {
                     if !is_space(d) {
                         break;
                     }
-                    newline |= d == '\n' || d == '\r' || d == '\u{2028}' || d == '\u{2029}';
-                    chars.next();
+                    newline |= matches!(d, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+                    i += d.len_utf8();
                 }
                 text.push(if newline { '\n' } else { ' ' });
-                map.push(i as u32);
+                map.push(start as u32);
                 continue;
             }
             match replacement(c) {
@@ -72,11 +81,10 @@ impl Normalized {
                 }
                 None => {
                     text.push(c);
-                    for k in 0..c.len_utf8() {
-                        map.push((i + k) as u32);
-                    }
+                    map.extend(i as u32..(i + c.len_utf8()) as u32);
                 }
             }
+            i += c.len_utf8();
         }
         map.push(original.len() as u32);
         let flat = text.replace('\n', " ");
@@ -86,13 +94,24 @@ impl Normalized {
     /// The normalised offset of original byte offset `orig` (the first
     /// normalised byte that comes from at or after it).
     pub fn normalized_offset(&self, orig: usize) -> usize {
-        self.map.partition_point(|&m| (m as usize) < orig).min(self.text.len())
+        self.map
+            .partition_point(|&m| (m as usize) < orig)
+            .min(self.text.len())
     }
 
     /// The original byte range of the normalised range `start..end`.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
         (self.map[start] as usize, self.map[end] as usize)
     }
+}
+
+/// The first char boundary of `text` at or after `pos` (for look-behind windows).
+pub fn floor_char_boundary(text: &str, pos: usize) -> usize {
+    let mut p = pos.min(text.len());
+    while !text.is_char_boundary(p) {
+        p += 1;
+    }
+    p
 }
 
 /// Normalises a lexicon phrase the way note text is normalised, and lowercases it.
@@ -114,7 +133,10 @@ pub fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
         .map_or(true, |c| !is_word_char(c));
     let first = text[start..].chars().next();
     let last = text[..end].chars().next_back();
-    let after_ok = text[end..].chars().next().map_or(true, |c| !is_word_char(c));
+    let after_ok = text[end..]
+        .chars()
+        .next()
+        .map_or(true, |c| !is_word_char(c));
     // A pattern that starts or ends with punctuation (";", "s/p") need not
     // sit at a word boundary on that side.
     (before_ok || first.map_or(true, |c| !is_word_char(c)))

@@ -1,0 +1,141 @@
+//! Data-driven cases: `tests/cases/*.toml`, one `[[case]]` per named note
+//! with the expected verdict, codes and (optionally) checklist elements,
+//! gaps and billed agreement. Set `M53_CASE=substring` to run only the
+//! cases whose name contains it.
+
+use m53audit::{Auditor, Lexicons, Note};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    case: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    text: String,
+    verdict: String,
+    codes: Vec<String>,
+    #[serde(default)]
+    billed: Vec<String>,
+    billed_agrees: Option<bool>,
+    #[serde(default)]
+    elements: BTreeMap<String, toml::Value>,
+}
+
+fn element_matches(rec: &m53audit::Record, name: &str, want: &toml::Value) -> Result<(), String> {
+    let c = &rec.checklist;
+    let status = |s: &str| s.to_string();
+    let got = match name {
+        "region" => status(&c.region.status),
+        "pathology" => status(&c.pathology.status),
+        "disc_excluded" => status(&c.disc_excluded.status),
+        "neuro_excluded" => status(&c.neuro_excluded.status),
+        "imaging" => status(&c.imaging.status),
+        "chronicity" => status(&c.chronicity.status),
+        "conservative_care" => status(&c.conservative_care.status),
+        "gaps" => {
+            let got: Vec<String> = rec.gaps.iter().map(|g| g.element.clone()).collect();
+            let want: Vec<String> = want
+                .as_array()
+                .ok_or("gaps must be an array")?
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_string())
+                .collect();
+            return if got == want {
+                Ok(())
+            } else {
+                Err(format!("gaps: want {want:?}, got {got:?}"))
+            };
+        }
+        other => return Err(format!("unknown element `{other}`")),
+    };
+    let ok = match want {
+        toml::Value::Boolean(b) => (got == "present") == *b,
+        toml::Value::String(s) if s == "absent" => got == "absent" || got == "negated",
+        toml::Value::String(s) => got == *s,
+        _ => return Err(format!("{name}: expected a boolean or a string")),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{name}: want {want}, got {got}"))
+    }
+}
+
+#[test]
+fn named_cases() {
+    let auditor = Auditor::new(Lexicons::builtin());
+    let filter = std::env::var("M53_CASE").unwrap_or_default();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cases");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    let mut failures = Vec::new();
+    let mut run = 0;
+    for path in paths
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+    {
+        let text = std::fs::read_to_string(path).unwrap();
+        let file: File =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for case in file.case {
+            if !case.name.contains(&filter) {
+                continue;
+            }
+            run += 1;
+            let rec = auditor.audit(&Note {
+                id: case.name.clone(),
+                text: case.text.clone(),
+                billed: m53audit::record::normalize_billed(&case.billed),
+            });
+            let mut errs = Vec::new();
+            if rec.verdict.name() != case.verdict {
+                errs.push(format!(
+                    "verdict: want {}, got {} ({})",
+                    case.verdict,
+                    rec.verdict.name(),
+                    rec.reason
+                ));
+            }
+            if rec.codes != case.codes {
+                errs.push(format!("codes: want {:?}, got {:?}", case.codes, rec.codes));
+            }
+            if let Some(b) = case.billed_agrees {
+                if rec.billed_agrees != Some(b) {
+                    errs.push(format!(
+                        "billed_agrees: want {b}, got {:?}",
+                        rec.billed_agrees
+                    ));
+                }
+            }
+            for (name, want) in &case.elements {
+                if let Err(e) = element_matches(&rec, name, want) {
+                    errs.push(e);
+                }
+            }
+            if !errs.is_empty() {
+                failures.push(format!(
+                    "{} [{}]: {}",
+                    case.name,
+                    path.file_name().unwrap().to_string_lossy(),
+                    errs.join("; ")
+                ));
+            }
+        }
+    }
+    assert!(run > 0 || !filter.is_empty(), "no cases found");
+    assert!(
+        failures.is_empty(),
+        "{} of {run} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

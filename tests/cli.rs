@@ -1,0 +1,292 @@
+//! End-to-end tests of the `m53audit` binary: they run it as a user would
+//! and parse its output.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_m53audit"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn shared(rel: &str) -> Option<PathBuf> {
+    let p = root().join("../shared").join(rel);
+    p.exists().then_some(p)
+}
+
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn audits_the_sample_corpus_one_record_per_note() {
+    let out = bin()
+        .args(["audit", "corpora/sample", "-q"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = lines(&out.stdout);
+    // 6 text notes + 4 JSON lines.
+    assert_eq!(recs.len(), 10);
+    let by_id = |id: &str| {
+        recs.iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+            .clone()
+    };
+    assert_eq!(by_id("ct-facet-supported.txt")["verdict"], "supported");
+    assert_eq!(by_id("procedure-level-only.txt")["verdict"], "insufficient");
+    let flagged = by_id("claim-1002");
+    assert_eq!(flagged["billed_agrees"], false);
+    assert_eq!(flagged["codes"], serde_json::json!(["M54.2"]));
+}
+
+#[test]
+fn evidence_offsets_are_exact_byte_offsets() {
+    let text = "Assessment: C7\u{2013}T1 facet syndrome, non\u{2011}degenerative.\r\nNo radiculopathy \u{2014} MRI 01/2026: no disc herniation.";
+    let line = serde_json::json!({"id": "u1", "text": text}).to_string();
+    let out = run_with_stdin(&["audit", "-", "-q"], line.as_bytes());
+    let rec = &lines(&out.stdout)[0];
+    let ev = rec["evidence"].as_array().unwrap();
+    assert!(!ev.is_empty());
+    for e in ev {
+        let (s, t) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(&text[s..t], e["text"].as_str().unwrap());
+    }
+    assert_eq!(rec["verdict"], "supported");
+}
+
+#[test]
+fn bad_lines_become_error_records_and_the_run_goes_on() {
+    let input = b"{\"id\":\"a\",\"text\":\"Assessment: C7-T1 facet syndrome.\"}\n{not json\n\n{\"id\":\"c\",\"text\":\"\"}\n{\"id\":\"d\"}\n[1,2]\n{\"id\":\"e\",\"text\":\"Neck pain.\",\"billed\":\"M54.2, M53.83\"}\n";
+    let out = run_with_stdin(&["audit", "-", "-q"], input);
+    assert_eq!(out.status.code(), Some(1), "some notes had errors");
+    let recs = lines(&out.stdout);
+    assert_eq!(recs.len(), 6, "one record per non-blank input line");
+    assert_eq!(recs[0]["verdict"], "supported");
+    assert_eq!(recs[1]["error"]["kind"], "invalid_json");
+    assert_eq!(recs[1]["id"], "stdin:2");
+    assert_eq!(recs[2]["error"]["kind"], "empty_text");
+    assert_eq!(recs[3]["error"]["kind"], "missing_text");
+    assert_eq!(recs[4]["error"]["kind"], "invalid_json");
+    assert_eq!(recs[5]["billed"], serde_json::json!(["M54.2", "M53.83"]));
+    // No note text in messages.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("facet"), "{stderr}");
+}
+
+#[test]
+fn explain_marks_evidence_when_piped() {
+    let out = bin()
+        .args(["explain", "corpora/sample/ct-facet-supported.txt"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(s.contains("Verdict: supported"), "{s}");
+    assert!(
+        s.contains("[facet syndrome]{facet_syndrome:affirmed}"),
+        "{s}"
+    );
+    assert!(s.contains("{radiculopathy:negated}"), "{s}");
+    assert!(!s.contains('\u{1b}'), "no colour codes when piped");
+}
+
+#[test]
+fn help_explains_every_command_with_an_example() {
+    for cmd in ["audit", "explain", "eval", "assert"] {
+        let out = bin().args([cmd, "--help"]).output().unwrap();
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(s.contains("Example"), "{cmd} --help has no example:\n{s}");
+    }
+}
+
+#[test]
+fn bad_lexicon_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("concepts.tsv"),
+        "concept\tcategory\tpattern\nstenosis\tstructurl\tstenosis\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "--lexicons",
+            dir.path().to_str().unwrap(),
+            "audit",
+            "corpora/sample",
+            "-q",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("concepts.tsv:2") && err.contains("structurl"),
+        "{err}"
+    );
+}
+
+#[test]
+fn assert_explains_each_decision_with_its_rule() {
+    let input = b"{\"id\":\"1\",\"text\":\"No disc herniation at C7-T1.\",\"target\":\"disc herniation\"}\n{\"id\":\"2\",\"text\":\"Mother had myelopathy.\",\"start\":11,\"end\":21}\n{\"id\":\"3\",\"text\":\"x\",\"target\":\"absent\"}\n";
+    let out = run_with_stdin(&["assert"], input);
+    let recs = lines(&out.stdout);
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs[0]["negated"], true);
+    assert_eq!(recs[0]["triggers"][0]["text"], "No");
+    assert!(recs[0]["triggers"][0]["rule"]
+        .as_str()
+        .unwrap()
+        .starts_with("lexicons/context_rules.tsv:"));
+    assert_eq!(recs[1]["family"], true);
+    assert_eq!(recs[2]["error"]["kind"], "invalid_input");
+}
+
+#[test]
+fn gold_dev_accuracy_floor() {
+    let Some(gold) = shared("corpora/gold-dev.jsonl") else {
+        eprintln!("shared/ not present; skipping");
+        return;
+    };
+    let out = bin()
+        .args(["eval", gold.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let acc = r["verdict_accuracy"].as_f64().unwrap();
+    assert!(acc >= 0.95, "verdict accuracy {acc} below the 0.95 floor");
+    assert_eq!(
+        r["code_exact_agreement_more_specific"].as_f64().unwrap(),
+        1.0
+    );
+}
+
+#[test]
+fn eval_min_accuracy_fails_below_the_floor() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("g.jsonl");
+    std::fs::write(
+        &gold,
+        "{\"id\":\"x\",\"text\":\"Assessment: C7-T1 facet syndrome.\",\"billed\":[],\"expect\":{\"verdict\":\"not_relevant\",\"codes\":[],\"elements\":{}}}\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["eval", gold.to_str().unwrap(), "--min-accuracy", "0.5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("expected not_relevant"));
+}
+
+#[test]
+fn mtsamples_never_supports_a_procedure_or_normal_level() {
+    let Some(csv) = shared("corpora/mtsamples/mtsamples.csv") else {
+        eprintln!("shared/ not present; skipping");
+        return;
+    };
+    let out = bin()
+        .args([
+            "audit",
+            csv.to_str().unwrap(),
+            "--text-column",
+            "transcription",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let recs = lines(&out.stdout);
+    assert_eq!(recs.len(), 4999, "one record per MTSamples row");
+    for r in &recs {
+        if r["verdict"] == "supported" {
+            // A supported verdict must rest on an affirmed dorsopathy at C7-T1.
+            let ev = r["evidence"].as_array().unwrap();
+            assert!(
+                ev.iter().any(|e| e["decisive"] == true
+                    && e["category"] == "dorsopathy"
+                    && e["assertion"] == "affirmed"),
+                "{} supported without an affirmed dorsopathy",
+                r["id"]
+            );
+        }
+    }
+    let supported = recs.iter().filter(|r| r["verdict"] == "supported").count();
+    assert_eq!(
+        supported, 0,
+        "no MTSamples note documents an M53.83 dorsopathy at C7-T1"
+    );
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn csv_inputs_and_clear_column_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("export.csv");
+    write(&csv, b"row,transcription,claim\n1,\"Assessment: C7-T1 facet syndrome.\",M53.83\n2,\"Neck pain, mechanical.\",\n");
+    let out = bin()
+        .args(["audit", csv.to_str().unwrap(), "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no column `text`")
+            && err.contains("`transcription`")
+            && err.contains("--text-column"),
+        "{err}"
+    );
+    let out = bin()
+        .args([
+            "audit",
+            csv.to_str().unwrap(),
+            "-q",
+            "--text-column",
+            "transcription",
+            "--id-column",
+            "row",
+            "--billed-column",
+            "claim",
+        ])
+        .output()
+        .unwrap();
+    let recs = lines(&out.stdout);
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0]["id"], "1");
+    assert_eq!(recs[0]["billed_agrees"], true);
+    assert_eq!(recs[1]["verdict"], "pain_only");
+}
