@@ -98,6 +98,8 @@ pub struct Analyzer {
     /// The assertion engine.
     pub context: ContextEngine,
     sectionizer: Sectionizer,
+    /// The region of each region-word concept (index as in `concepts`).
+    concept_region: Vec<Option<Region>>,
 }
 
 impl Analyzer {
@@ -107,6 +109,14 @@ impl Analyzer {
             concepts: PhraseMatcher::new(lexicons.concepts.iter().map(|c| &c.pattern)),
             context: ContextEngine::new(&lexicons.rules),
             sectionizer: Sectionizer::new(&lexicons.sections),
+            concept_region: lexicons
+                .concepts
+                .iter()
+                .map(|c| match c.category {
+                    ConceptCategory::Region => Region::from_concept(&c.concept),
+                    _ => None,
+                })
+                .collect(),
             lexicons,
         }
     }
@@ -212,8 +222,38 @@ impl Analyzer {
     /// then region words of its clause or sentence.
     fn place(&self, a: &mut Analysis) {
         let text = &a.norm.text;
-        let mut placements = Vec::with_capacity(a.terms.len());
-        for (i, t) in a.terms.iter().enumerate() {
+        let terms = &a.terms;
+        // The terms lying within a byte range (terms are sorted by start).
+        let within = |r: &Range<usize>| -> &[Term] {
+            let lo = terms.partition_point(|o| o.start < r.start);
+            let hi = terms.partition_point(|o| o.start < r.end);
+            &terms[lo..hi.max(lo)]
+        };
+        let levels_in = |r: &Range<usize>, single: bool| -> Placement {
+            let mut p = Placement::default();
+            for o in within(r) {
+                if let TermKind::Level(m) = &o.kind {
+                    if !m.landmark && o.end <= r.end && (m.kind == LevelKind::Single) == single {
+                        p.segments |= m.segments;
+                        p.regions.extend(m.regions);
+                    }
+                }
+            }
+            p
+        };
+        let words_in = |r: &Range<usize>| -> Placement {
+            let mut p = Placement::default();
+            for o in within(r) {
+                if let TermKind::Concept(ci) = o.kind {
+                    if let (Some(reg), true) = (self.concept_region[ci], o.end <= r.end) {
+                        p.regions.insert(reg);
+                    }
+                }
+            }
+            p
+        };
+        let mut placements = Vec::with_capacity(terms.len());
+        for t in terms {
             let needs = matches!(
                 self.category(t),
                 Some(c) if c.is_pathology() || c == ConceptCategory::Pain || c == ConceptCategory::Imaging
@@ -228,49 +268,15 @@ impl Analyzer {
                 .cloned()
                 .unwrap_or(0..text.len());
             let clause = clause_of(&self.context, &a.triggers, &sent, t.start, t.end);
-            let levels_in = |r: &Range<usize>, single: bool| -> Placement {
-                let mut p = Placement::default();
-                for o in &a.terms {
-                    if let TermKind::Level(m) = &o.kind {
-                        if !m.landmark
-                            && o.start >= r.start
-                            && o.end <= r.end
-                            && (m.kind == LevelKind::Single) == single
-                        {
-                            p.segments |= m.segments;
-                            p.regions.extend(m.regions);
-                        }
-                    }
-                }
-                p
-            };
-            let words_in = |r: &Range<usize>| -> Placement {
-                let mut p = Placement::default();
-                for o in &a.terms {
-                    if o.start >= r.start && o.end <= r.end {
-                        if let TermKind::Concept(ci) = o.kind {
-                            let c = &self.lexicons.concepts[ci];
-                            if c.category == ConceptCategory::Region {
-                                if let Some(reg) = Region::from_concept(&c.concept) {
-                                    p.regions.insert(reg);
-                                }
-                            }
-                        }
-                    }
-                }
-                p
-            };
-            let candidates = [
-                levels_in(&clause, false),
-                levels_in(&clause, true),
-                levels_in(&sent, false),
-                levels_in(&sent, true),
-                line_label(a, text, &sent),
-                words_in(&clause),
-                words_in(&sent),
-            ];
-            let _ = i;
-            placements.push(candidates.into_iter().find(|p| p.is_placed()));
+            let p = Some(levels_in(&clause, false))
+                .filter(Placement::is_placed)
+                .or_else(|| Some(levels_in(&clause, true)).filter(Placement::is_placed))
+                .or_else(|| Some(levels_in(&sent, false)).filter(Placement::is_placed))
+                .or_else(|| Some(levels_in(&sent, true)).filter(Placement::is_placed))
+                .or_else(|| Some(line_label(terms, text, &sent)).filter(Placement::is_placed))
+                .or_else(|| Some(words_in(&clause)).filter(Placement::is_placed))
+                .or_else(|| Some(words_in(&sent)).filter(Placement::is_placed));
+            placements.push(p);
         }
         for (t, p) in a.terms.iter_mut().zip(placements) {
             if let Some(p) = p {
@@ -309,7 +315,7 @@ pub fn clause_of(
 
 /// Levels named in a line-opening label (`C7-T1: ...`, `Cervicothoracic
 /// junction: ...`) of the line the sentence starts on.
-fn line_label(a: &Analysis, text: &str, sent: &Range<usize>) -> Placement {
+fn line_label(terms: &[Term], text: &str, sent: &Range<usize>) -> Placement {
     let line_start = text[..sent.start].rfind('\n').map_or(0, |p| p + 1);
     let line_end = text[line_start..]
         .find('\n')
@@ -320,8 +326,9 @@ fn line_label(a: &Analysis, text: &str, sent: &Range<usize>) -> Placement {
         _ => return Placement::default(),
     };
     let mut p = Placement::default();
-    for o in &a.terms {
-        if o.start >= line_start && o.end <= colon {
+    let lo = terms.partition_point(|o| o.start < line_start);
+    for o in terms[lo..].iter().take_while(|o| o.start < colon) {
+        if o.end <= colon {
             if let TermKind::Level(m) = &o.kind {
                 if !m.landmark {
                     p.segments |= m.segments;

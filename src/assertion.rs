@@ -197,11 +197,11 @@ impl ContextEngine {
 }
 
 fn forward(flat: &str, t: &Trigger, target: &Range<usize>, max_scope: usize) -> bool {
-    t.end <= target.start && crate::text::word_count(&flat[t.end..target.start]) < max_scope
+    t.end <= target.start && crate::text::fewer_words_than(&flat[t.end..target.start], max_scope)
 }
 
 fn backward(flat: &str, t: &Trigger, target: &Range<usize>, max_scope: usize) -> bool {
-    target.end <= t.start && crate::text::word_count(&flat[target.end..t.start]) < max_scope
+    target.end <= t.start && crate::text::fewer_words_than(&flat[target.end..t.start], max_scope)
 }
 
 #[cfg(test)]

@@ -181,7 +181,10 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     let writer: Box<dyn Write> = match &file_output {
         None if special => {
             let o = opts.output.as_ref().expect("special output");
-            let f = OpenOptions::new().write(true).open(o).with_context(|| format!("{}: cannot open", o.display()))?;
+            let f = OpenOptions::new()
+                .write(true)
+                .open(o)
+                .with_context(|| format!("{}: cannot open", o.display()))?;
             Box::new(BufWriter::with_capacity(1 << 16, f))
         }
         None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),

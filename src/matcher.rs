@@ -63,7 +63,8 @@ pub fn asciify(pattern: &str) -> String {
 pub struct PhraseMatcher {
     ac: Option<AhoCorasick>,
     ac_ids: Vec<usize>,
-    regexes: Vec<(Regex, usize)>,
+    /// All regexes as one multi-pattern automaton (one pass over the text).
+    multi: Option<(regex_automata::meta::Regex, Vec<usize>)>,
 }
 
 impl PhraseMatcher {
@@ -95,10 +96,24 @@ impl PhraseMatcher {
                     .expect("lexicon automaton builds"),
             )
         };
+        let multi = if regexes.is_empty() {
+            None
+        } else {
+            let pats: Vec<String> = regexes
+                .iter()
+                .map(|(r, _)| r.as_str().to_string())
+                .collect();
+            let ids: Vec<usize> = regexes.iter().map(|(_, i)| *i).collect();
+            Some((
+                regex_automata::meta::Regex::new_many(&pats).expect("validated at load"),
+                ids,
+            ))
+        };
         PhraseMatcher {
             ac,
             ac_ids,
             regexes,
+            multi,
         }
     }
 
@@ -117,18 +132,18 @@ impl PhraseMatcher {
                 }
             }
         }
-        if self.regexes.is_empty() {
+        if self.multi.is_none() {
             return hits;
         }
         let literal_count = hits.len();
-        for (re, id) in &self.regexes {
-            for m in re.find_iter(text) {
+        if let Some((multi, ids)) = &self.multi {
+            for m in multi.find_iter(text) {
                 if m.start() < m.end() && crate::text::at_word_boundaries(text, m.start(), m.end())
                 {
                     hits.push(Hit {
                         start: m.start(),
                         end: m.end(),
-                        id: *id,
+                        id: ids[m.pattern().as_usize()],
                     });
                 }
             }

@@ -20,9 +20,14 @@ pub struct Normalized {
     /// The same text with line breaks as spaces (same length and offsets),
     /// for matching phrases that wrap over lines.
     pub flat: String,
-    /// `map[i]` is the original byte offset of normalised byte `i`;
-    /// `map[text.len()]` is the original length.
-    map: Vec<u32>,
+    /// Offset map as anchors `(normalised, original)`, sorted: normalised
+    /// byte `i` comes from original byte `o + (i - n)` for the last anchor
+    /// `(n, o)` with `n <= i`. An anchor is needed only where the two texts
+    /// stop running in step (a collapsed white-space run, a replaced
+    /// character), so the map stays small.
+    anchors: Vec<(u32, u32)>,
+    /// Length of the original text.
+    original_len: usize,
 }
 
 fn replacement(c: char) -> Option<char> {
@@ -44,24 +49,38 @@ impl Normalized {
     /// Normalises `original` (see the module documentation).
     pub fn new(original: &str) -> Self {
         let bytes = original.as_bytes();
-        let mut text = String::with_capacity(original.len());
-        let mut map: Vec<u32> = Vec::with_capacity(original.len() + 1);
+        let mut out: Vec<u8> = Vec::with_capacity(original.len());
+        let mut anchors: Vec<(u32, u32)> = vec![(0, 0)];
+        // Records that normalised byte `n` comes from original byte `o`.
+        fn anchor(anchors: &mut Vec<(u32, u32)>, n: usize, o: usize) {
+            let (ln, lo) = *anchors.last().expect("first anchor");
+            if lo as usize + (n - ln as usize) != o {
+                anchors.push((n as u32, o as u32));
+            }
+        }
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
-            // Fast path: a run of plain ASCII (no white space) is copied as is.
-            if b < 0x80 && !b.is_ascii_whitespace() {
+            // Fast path: a run of printable ASCII with single spaces between
+            // words is copied as is (it needs no anchor).
+            if b > b' ' && b < 0x7f {
                 let start = i;
-                while i < bytes.len() && bytes[i] < 0x80 && !bytes[i].is_ascii_whitespace() {
-                    i += 1;
+                while i < bytes.len() {
+                    let c = bytes[i];
+                    if c > b' ' && c < 0x7f {
+                        i += 1;
+                    } else if c == b' ' && bytes.get(i + 1).is_some_and(|&n| n > b' ' && n < 0x7f) {
+                        i += 2;
+                    } else {
+                        break;
+                    }
                 }
-                text.push_str(&original[start..i]);
-                map.extend(start as u32..i as u32);
+                out.extend_from_slice(&bytes[start..i]);
                 continue;
             }
             let c = original[i..].chars().next().expect("char boundary");
             if is_space(c) {
-                let start = i;
+                anchor(&mut anchors, out.len(), i);
                 let mut newline = false;
                 for d in original[i..].chars() {
                     if !is_space(d) {
@@ -70,38 +89,61 @@ impl Normalized {
                     newline |= matches!(d, '\n' | '\r' | '\u{2028}' | '\u{2029}');
                     i += d.len_utf8();
                 }
-                text.push(if newline { '\n' } else { ' ' });
-                map.push(start as u32);
+                out.push(if newline { b'\n' } else { b' ' });
+                anchor(&mut anchors, out.len(), i);
                 continue;
             }
+            anchor(&mut anchors, out.len(), i);
             match replacement(c) {
                 Some(r) => {
-                    text.push(r);
-                    map.push(i as u32);
+                    out.push(r as u8);
+                    i += c.len_utf8();
+                    anchor(&mut anchors, out.len(), i);
                 }
                 None => {
-                    text.push(c);
-                    map.extend(i as u32..(i + c.len_utf8()) as u32);
+                    out.extend_from_slice(&bytes[i..i + c.len_utf8()]);
+                    i += c.len_utf8();
                 }
             }
-            i += c.len_utf8();
         }
-        map.push(original.len() as u32);
+        let text = String::from_utf8(out).expect("normalisation keeps UTF-8");
         let flat = text.replace('\n', " ");
-        Normalized { text, flat, map }
+        Normalized {
+            text,
+            flat,
+            anchors,
+            original_len: original.len(),
+        }
+    }
+
+    /// The original offset of normalised offset `n` (`n <= text.len()`).
+    fn original_offset(&self, n: usize) -> usize {
+        if n >= self.text.len() {
+            return self.original_len;
+        }
+        let k = self.anchors.partition_point(|&(an, _)| an as usize <= n) - 1;
+        let (an, ao) = self.anchors[k];
+        ao as usize + (n - an as usize)
     }
 
     /// The normalised offset of original byte offset `orig` (the first
     /// normalised byte that comes from at or after it).
     pub fn normalized_offset(&self, orig: usize) -> usize {
-        self.map
-            .partition_point(|&m| (m as usize) < orig)
-            .min(self.text.len())
+        let (mut lo, mut hi) = (0, self.text.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.original_offset(mid) < orig {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// The original byte range of the normalised range `start..end`.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        (self.map[start] as usize, self.map[end] as usize)
+        (self.original_offset(start), self.original_offset(end))
     }
 }
 
@@ -150,11 +192,30 @@ pub fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .filter(|(_, w)| w.chars().any(is_word_char))
 }
 
+/// Does `text` hold fewer than `limit` words? Stops counting at `limit`, so
+/// it costs the length of the first `limit` words, not of the whole text.
+pub fn fewer_words_than(text: &str, limit: usize) -> bool {
+    if text.is_ascii() {
+        ascii_word_count(text, limit) < limit
+    } else {
+        tokens(text).take(limit).count() < limit
+    }
+}
+
 /// Number of word tokens in `text`.
 pub fn word_count(text: &str) -> usize {
-    // Fast path for ASCII text, following the UAX-29 rules that apply to it
-    // (a property test checks it against `tokens`).
     if text.is_ascii() {
+        ascii_word_count(text, usize::MAX)
+    } else {
+        tokens(text).count()
+    }
+}
+
+/// Word count of ASCII `text`, stopping at `limit`.
+fn ascii_word_count(text: &str, limit: usize) -> usize {
+    // The UAX-29 rules that apply to ASCII text (a property test checks it
+    // against `tokens`).
+    {
         let b = text.as_bytes();
         let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         let mut n = 0;
@@ -191,11 +252,12 @@ pub fn word_count(text: &str) -> usize {
             }
             if has_alnum {
                 n += 1;
+                if n >= limit {
+                    return n;
+                }
             }
         }
         n
-    } else {
-        tokens(text).count()
     }
 }
 
