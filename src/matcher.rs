@@ -112,7 +112,6 @@ impl PhraseMatcher {
         PhraseMatcher {
             ac,
             ac_ids,
-            regexes,
             multi,
         }
     }
