@@ -8,7 +8,7 @@ use crate::scorer::Verdict;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::Path;
 
 /// One gold record.
@@ -351,9 +351,13 @@ pub fn run(auditor: &Auditor, path: &Path, json: bool, min_accuracy: Option<f64>
     }
     let report = evaluate(auditor, &gold);
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            serde_json::to_string_pretty(&report)?
+        )?;
     } else {
-        print!("{}", render(&report));
+        write!(std::io::stdout().lock(), "{}", render(&report))?;
     }
     if let Some(min) = min_accuracy {
         if report.verdict_accuracy < min {

@@ -109,11 +109,7 @@ impl PhraseMatcher {
                 ids,
             ))
         };
-        PhraseMatcher {
-            ac,
-            ac_ids,
-            multi,
-        }
+        PhraseMatcher { ac, ac_ids, multi }
     }
 
     /// All non-overlapping matches in `text`, by start; where matches

@@ -357,27 +357,31 @@ pub fn run_benchmark(
 ) -> Result<i32> {
     let rows = read_negex(path)?;
     let r = evaluate_negex(auditor, &rows);
+    let mut out = std::io::stdout().lock();
     if json {
-        println!("{}", serde_json::to_string_pretty(&r)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
     } else {
-        println!(
+        writeln!(
+            out,
             "NegEx test set: {} sentences ({} targets not found verbatim)",
             r.sentences, r.targets_not_found
-        );
-        println!(
+        )?;
+        writeln!(
+            out,
             "negation:    precision {:.3}  recall {:.3}  F1 {:.3}  accuracy {:.3}  (tp {}, fp {}, fn {})",
             r.precision, r.recall, r.f1, r.accuracy, r.confusion[0], r.confusion[1], r.confusion[2]
-        );
-        println!(
+        )?;
+        writeln!(
+            out,
             "temporality: accuracy {:.3} (historical vs not)",
             r.temporality_accuracy
-        );
+        )?;
         for (k, v) in &r.temporality_errors {
-            println!("    {k}: {v}");
+            writeln!(out, "    {k}: {v}")?;
         }
-        println!("experiencer: accuracy {:.3}", r.experiencer_accuracy);
+        writeln!(out, "experiencer: accuracy {:.3}", r.experiencer_accuracy)?;
         for (k, v) in &r.experiencer_errors {
-            println!("    {k}: {v}");
+            writeln!(out, "    {k}: {v}")?;
         }
     }
     if let Some(min) = min_f1 {

@@ -1,0 +1,273 @@
+//! The CDI review report (`audit --format html`): one self-contained HTML
+//! file with a worklist of notes and a note view with the evidence
+//! highlighted, the checklist and the CDI queries.
+//!
+//! Safe by construction: every value reaches the page as JSON data (with
+//! `<`, `>` and `&` escaped) that the page's script puts into the DOM with
+//! `textContent`, never as markup; a Content-Security-Policy forbids any
+//! network request. The note details (texts and evidence) are written as
+//! they stream in, gzip-compressed and base64-encoded, and decompressed by
+//! the browser's own `DecompressionStream`, which keeps a 10,000-note report
+//! small; the worklist is plain JSON so it renders at once.
+
+use crate::output::Sink;
+use crate::record::Output;
+use base64::engine::general_purpose::STANDARD;
+use base64::write::EncoderWriter;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+const STYLE: &str = include_str!("report.css");
+const SCRIPT: &str = include_str!("report.js");
+
+type Details<W> = GzEncoder<EncoderWriter<'static, base64::engine::GeneralPurpose, W>>;
+
+/// Writes the HTML review report.
+pub struct HtmlSink<W: Write> {
+    out: Option<W>,
+    details: Option<Details<W>>,
+    rows: Vec<Value>,
+    queries: BTreeMap<String, String>,
+    count: usize,
+}
+
+impl<W: Write> HtmlSink<W> {
+    /// Writes to `w`.
+    pub fn new(w: W) -> Self {
+        HtmlSink {
+            out: Some(w),
+            details: None,
+            rows: Vec::new(),
+            queries: BTreeMap::new(),
+            count: 0,
+        }
+    }
+
+    fn details(&mut self) -> io::Result<&mut Details<W>> {
+        if self.details.is_none() {
+            let mut w = self.out.take().expect("output");
+            w.write_all(HEAD_1.as_bytes())?;
+            w.write_all(STYLE.as_bytes())?;
+            w.write_all(HEAD_2.as_bytes())?;
+            let b64 = EncoderWriter::new(w, &STANDARD);
+            self.details = Some(GzEncoder::new(b64, Compression::new(6)));
+        }
+        Ok(self.details.as_mut().expect("details"))
+    }
+}
+
+/// JSON for inside a `<script>` element: no `<`, `>` or `&` left to close it.
+pub fn script_json(v: &Value) -> String {
+    serde_json::to_string(v)
+        .expect("JSON")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// UTF-16 offsets (what JavaScript strings count) of sorted byte offsets.
+fn utf16_offsets(text: &str, mut offsets: Vec<usize>) -> BTreeMap<usize, usize> {
+    offsets.sort_unstable();
+    offsets.dedup();
+    let mut out = BTreeMap::new();
+    let mut u16pos = 0;
+    let mut it = offsets.into_iter().peekable();
+    for (b, c) in text.char_indices() {
+        while let Some(&o) = it.peek() {
+            if o <= b {
+                out.insert(o, u16pos);
+                it.next();
+            } else {
+                break;
+            }
+        }
+        u16pos += c.len_utf16();
+    }
+    for o in it {
+        out.insert(o, u16pos);
+    }
+    out
+}
+
+impl<W: Write> Sink for HtmlSink<W> {
+    fn write(&mut self, out: &Output, text: Option<&str>) -> io::Result<()> {
+        let idx = self.count;
+        self.count += 1;
+        let detail = match out {
+            Output::Audited(r) => {
+                let text = text.unwrap_or("");
+                let offs = utf16_offsets(
+                    text,
+                    r.evidence.iter().flat_map(|e| [e.start, e.end]).collect(),
+                );
+                let ev: Vec<Value> = r
+                    .evidence
+                    .iter()
+                    .map(|e| {
+                        json!([
+                            offs[&e.start],
+                            offs[&e.end],
+                            e.category,
+                            e.assertion,
+                            e.concept,
+                            e.decisive,
+                            e.section
+                        ])
+                    })
+                    .collect();
+                let c = &r.checklist;
+                let cl: Vec<Value> = [
+                    &c.region,
+                    &c.pathology,
+                    &c.disc_excluded,
+                    &c.neuro_excluded,
+                    &c.imaging,
+                    &c.chronicity,
+                    &c.conservative_care,
+                ]
+                .iter()
+                .map(|e| json!([e.status, e.evidence]))
+                .collect();
+                for g in &r.gaps {
+                    self.queries
+                        .entry(g.element.clone())
+                        .or_insert_with(|| g.query.clone());
+                }
+                self.rows.push(json!([
+                    r.id,
+                    r.verdict.name(),
+                    r.codes.join(", "),
+                    r.billed.join(", "),
+                    r.billed_agrees,
+                    r.score,
+                    r.gaps.len(),
+                ]));
+                json!({
+                    "reason": r.reason, "text": text, "ev": ev, "cl": cl,
+                    "gaps": r.gaps.iter().map(|g| json!([g.element, g.reason])).collect::<Vec<_>>(),
+                    "notes": r.notes,
+                })
+            }
+            Output::Error(e) => {
+                self.rows
+                    .push(json!([e.id, "error", "", "", null, null, 0]));
+                json!({"error": format!("{}: {}", e.error.kind, e.error.message)})
+            }
+        };
+        let d = self.details()?;
+        if idx > 0 {
+            d.write_all(b",")?;
+        } else {
+            d.write_all(b"[")?;
+        }
+        serde_json::to_writer(&mut *d, &detail)?;
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.details.is_none() {
+            self.details()?;
+            self.details.as_mut().expect("details").write_all(b"[")?;
+        }
+        let mut d = self.details.take().expect("details");
+        d.write_all(b"]")?;
+        let mut b64 = d.finish()?;
+        let mut w = b64.finish()?;
+        let data = json!({"rows": self.rows, "queries": self.queries});
+        w.write_all(b"</script>\n<script type=\"application/json\" id=\"worklist-data\">")?;
+        w.write_all(script_json(&data).as_bytes())?;
+        w.write_all(b"</script>\n<script>")?;
+        w.write_all(SCRIPT.as_bytes())?;
+        w.write_all(b"</script>\n</body>\n</html>\n")?;
+        w.flush()?;
+        self.out = Some(w);
+        Ok(())
+    }
+}
+
+const HEAD_1: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src data: blob:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>m53audit review report</title>
+<style>
+"#;
+
+const HEAD_2: &str = r#"</style>
+</head>
+<body>
+<div class="phi" role="alert">CONTAINS PROTECTED HEALTH INFORMATION &mdash; for authorised clinical documentation review only. Do not forward, print or store outside approved systems.</div>
+<header>
+<h1>M53.83 documentation review</h1>
+<div id="counts" aria-live="polite"></div>
+</header>
+<main>
+<section id="list">
+<div id="controls">
+<label>Verdict <select id="f-verdict"><option value="all">all</option></select></label>
+<label><input type="checkbox" id="f-disagree"> billed code disagrees</label>
+<label>Id <input type="search" id="f-id" placeholder="filter by id"></label>
+<span id="shown"></span>
+</div>
+<table id="worklist">
+<thead><tr>
+<th data-key="0" scope="col">id</th><th data-key="1" scope="col">verdict</th><th data-key="2" scope="col">codes</th>
+<th data-key="3" scope="col">billed</th><th data-key="4" scope="col">agrees?</th><th data-key="5" scope="col">score</th><th data-key="6" scope="col">gaps</th>
+</tr></thead>
+<tbody id="rows"></tbody>
+</table>
+<div id="pager"><button id="prev" type="button">&larr; previous</button> <span id="page"></span> <button id="next" type="button">next &rarr;</button></div>
+</section>
+<section id="note" hidden>
+<button id="back" type="button">&larr; back to the worklist</button>
+<h2 id="note-id"></h2>
+<p id="note-verdict"></p>
+<p id="note-reason"></p>
+<div id="note-cols">
+<div>
+<h3>Checklist</h3>
+<table id="checklist"><tbody></tbody></table>
+<h3>Documentation gaps</h3>
+<ul id="gaps"></ul>
+<div id="coder-notes"></div>
+</div>
+<div>
+<h3>Note</h3>
+<div id="legend"></div>
+<pre id="note-text"></pre>
+</div>
+</div>
+</section>
+</main>
+<script type="text/plain" id="details">"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        let v = json!({"t": "</script><img src=x onerror=alert(1)>&"});
+        let s = script_json(&v);
+        assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'));
+        let back: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn utf16_offsets_count_code_units() {
+        let t = "a\u{2013}b\u{1F600}c";
+        let m = utf16_offsets(t, vec![0, 1, 4, 5, 9, 10]);
+        assert_eq!(m[&0], 0);
+        assert_eq!(m[&4], 2);
+        assert_eq!(m[&5], 3);
+        assert_eq!(m[&9], 5);
+        assert_eq!(m[&10], 6);
+    }
+}

@@ -1,0 +1,230 @@
+"use strict";
+(function () {
+  const W = JSON.parse(document.getElementById("worklist-data").textContent);
+  const ROWS = W.rows.map((r, i) => r.concat([i]));
+  const VERDICTS = ["supported", "more_specific", "other_region", "unspecified_region", "pain_only", "insufficient", "not_relevant", "error"];
+  const ELEMENTS = ["region", "pathology", "disc_excluded", "neuro_excluded", "imaging", "chronicity", "conservative_care"];
+  const LABELS = ["region (C7-T1 named)", "pathology", "disc pathology excluded", "radiculopathy/myelopathy excluded", "imaging with result", "chronicity", "conservative care"];
+  const PAGE = 200;
+  const state = { verdict: "all", disagree: false, id: "", sort: 7, dir: 1, page: 0, note: null };
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined && text !== null) e.textContent = String(text); return e; };
+  let details = null;
+
+  function loadDetails() {
+    if (details) return details;
+    details = (async () => {
+      const b64 = $("details").textContent.trim();
+      const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const stream = new Blob([bin]).stream().pipeThrough(new DecompressionStream("gzip"));
+      return JSON.parse(await new Response(stream).text());
+    })();
+    return details;
+  }
+
+  function readHash() {
+    const h = new URLSearchParams(location.hash.slice(1));
+    if (h.has("verdict")) state.verdict = h.get("verdict");
+    state.disagree = h.get("disagree") === "1";
+    state.id = h.get("id") || "";
+    if (h.has("sort")) state.sort = Number(h.get("sort")) || 0;
+    if (h.has("dir")) state.dir = h.get("dir") === "-1" ? -1 : 1;
+    state.note = h.has("note") ? h.get("note") : null;
+  }
+  function writeHash() {
+    const h = new URLSearchParams();
+    if (state.verdict !== "all") h.set("verdict", state.verdict);
+    if (state.disagree) h.set("disagree", "1");
+    if (state.id) h.set("id", state.id);
+    if (state.sort !== 7) { h.set("sort", String(state.sort)); h.set("dir", String(state.dir)); }
+    if (state.note !== null) h.set("note", state.note);
+    history.replaceState(null, "", "#" + h.toString());
+  }
+
+  function counts() {
+    const c = {};
+    for (const r of ROWS) c[r[1]] = (c[r[1]] || 0) + 1;
+    const box = $("counts");
+    box.replaceChildren();
+    const all = el("span", "count", "all"); all.appendChild(el("b", null, ROWS.length)); all.dataset.verdict = "all"; box.appendChild(all);
+    for (const v of VERDICTS) {
+      if (!c[v]) continue;
+      const s = el("span", "count v-" + v, v); s.appendChild(el("b", null, c[v])); s.dataset.verdict = v; s.dataset.count = c[v];
+      box.appendChild(s);
+    }
+    const dis = ROWS.filter((r) => r[4] === false).length;
+    const d = el("span", "count", "billed code disagrees"); d.appendChild(el("b", null, dis)); d.dataset.verdict = "disagree"; d.dataset.count = dis;
+    box.appendChild(d);
+    const sel = $("f-verdict");
+    for (const v of VERDICTS) if (c[v]) { const o = el("option", null, v); o.value = v; sel.appendChild(o); }
+  }
+
+  function filtered() {
+    const q = state.id.toLowerCase();
+    const out = ROWS.filter((r) => (state.verdict === "all" || r[1] === state.verdict) && (!state.disagree || r[4] === false) && (!q || String(r[0]).toLowerCase().includes(q)));
+    const k = state.sort, d = state.dir;
+    out.sort((a, b) => {
+      const x = a[k], y = b[k];
+      if (x === y) return a[7] - b[7];
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      return (x < y ? -1 : 1) * d;
+    });
+    return out;
+  }
+
+  function renderList() {
+    const rows = filtered();
+    const pages = Math.max(1, Math.ceil(rows.length / PAGE));
+    state.page = Math.min(state.page, pages - 1);
+    const body = $("rows");
+    const frag = document.createDocumentFragment();
+    for (const r of rows.slice(state.page * PAGE, (state.page + 1) * PAGE)) {
+      const tr = el("tr");
+      tr.dataset.idx = r[7];
+      tr.appendChild(el("td", null, r[0]));
+      const v = el("td"); v.appendChild(el("span", "v v-" + r[1], r[1])); tr.appendChild(v);
+      tr.appendChild(el("td", null, r[2]));
+      tr.appendChild(el("td", null, r[3]));
+      tr.appendChild(el("td", r[4] === false ? "no" : null, r[4] === null ? "" : r[4] ? "yes" : "no"));
+      tr.appendChild(el("td", null, r[5]));
+      tr.appendChild(el("td", null, r[6]));
+      frag.appendChild(tr);
+    }
+    body.replaceChildren(frag);
+    $("shown").textContent = rows.length + " of " + ROWS.length + " notes";
+    $("shown").dataset.count = rows.length;
+    $("page").textContent = "page " + (state.page + 1) + " of " + pages;
+    $("prev").disabled = state.page === 0;
+    $("next").disabled = state.page >= pages - 1;
+    for (const th of document.querySelectorAll("#worklist th")) {
+      const on = Number(th.dataset.key) === state.sort;
+      th.classList.toggle("sorted", on);
+      th.classList.toggle("desc", on && state.dir < 0);
+    }
+    $("f-verdict").value = state.verdict;
+    $("f-disagree").checked = state.disagree;
+    $("f-id").value = state.id;
+  }
+
+  function highlight(pre, text, ev) {
+    const spans = ev.map((e, i) => ({ s: e[0], e: e[1], cat: e[2], as: e[3], concept: e[4], decisive: e[5], i }))
+      .sort((a, b) => a.s - b.s || b.e - a.e);
+    const frag = document.createDocumentFragment();
+    let pos = 0;
+    for (const sp of spans) {
+      if (sp.s < pos || sp.e > text.length) continue;
+      if (sp.s > pos) frag.appendChild(document.createTextNode(text.slice(pos, sp.s)));
+      const m = el("mark", "ev cat-" + sp.cat + " as-" + sp.as + (sp.decisive ? " decisive" : ""), text.slice(sp.s, sp.e));
+      m.title = sp.concept + " \u2014 " + sp.as;
+      m.dataset.assertion = sp.as;
+      m.dataset.category = sp.cat;
+      m.id = "ev-" + sp.i;
+      frag.appendChild(m);
+      pos = sp.e;
+    }
+    if (pos < text.length) frag.appendChild(document.createTextNode(text.slice(pos)));
+    pre.replaceChildren(frag);
+  }
+
+  async function openNote(idx) {
+    const row = ROWS[idx];
+    if (!row) return;
+    state.note = String(row[0]);
+    writeHash();
+    const all = await loadDetails();
+    const d = all[idx];
+    $("list").hidden = true;
+    $("note").hidden = false;
+    $("note-id").textContent = row[0];
+    const vp = $("note-verdict");
+    vp.replaceChildren(el("span", "v v-" + row[1], row[1]), document.createTextNode("  codes: " + (row[2] || "none") + "  score: " + (row[5] === null ? "-" : row[5]) + "  billed: " + (row[3] || "none") + (row[4] === false ? " (disagrees)" : row[4] === true ? " (agrees)" : "")));
+    $("note-reason").textContent = d.error ? d.error : d.reason;
+    const cl = $("checklist").tBodies[0];
+    cl.replaceChildren();
+    const gaps = $("gaps");
+    gaps.replaceChildren();
+    $("coder-notes").replaceChildren();
+    if (d.error) { $("note-text").replaceChildren(); document.body.dataset.noteReady = state.note; return; }
+    d.cl.forEach((c, k) => {
+      const tr = el("tr");
+      tr.appendChild(el("td", null, LABELS[k]));
+      const st = el("td", "st-" + c[0], c[0]);
+      st.dataset.element = ELEMENTS[k];
+      tr.appendChild(st);
+      cl.appendChild(tr);
+    });
+    if (!d.gaps.length) gaps.appendChild(el("li", null, "none"));
+    for (const g of d.gaps) {
+      const li = el("li");
+      li.appendChild(el("b", null, g[0] + ": "));
+      li.appendChild(document.createTextNode(g[1]));
+      const ta = el("textarea");
+      ta.readOnly = true;
+      ta.value = W.queries[g[0]] || "";
+      const btn = el("button", null, "copy query");
+      btn.type = "button";
+      btn.addEventListener("click", () => { ta.select(); try { navigator.clipboard.writeText(ta.value).catch(() => document.execCommand("copy")); } catch (e) { document.execCommand("copy"); } btn.textContent = "copied"; });
+      li.appendChild(ta);
+      li.appendChild(btn);
+      gaps.appendChild(li);
+    }
+    for (const n of d.notes) $("coder-notes").appendChild(el("p", null, n));
+    highlight($("note-text"), d.text, d.ev);
+    document.body.dataset.noteReady = state.note;
+  }
+
+  function closeNote() {
+    state.note = null;
+    $("note").hidden = true;
+    $("list").hidden = false;
+    writeHash();
+    renderList();
+  }
+
+  function legend() {
+    const L = $("legend");
+    const items = [["cat-region", "region"], ["cat-dorsopathy", "finding"], ["cat-pain", "pain"], ["cat-imaging", "imaging"], ["cat-chronicity", "chronicity"], ["cat-care", "care"],
+      ["as-negated", "negated / exclusion"], ["as-uncertain", "uncertain"], ["as-historical", "historical / family / hypothetical"], ["decisive", "decided the verdict"]];
+    for (const [c, t] of items) L.appendChild(el("span", "ev " + c, t));
+  }
+
+  function wire() {
+    $("f-verdict").addEventListener("change", (e) => { state.verdict = e.target.value; state.page = 0; writeHash(); renderList(); });
+    $("f-disagree").addEventListener("change", (e) => { state.disagree = e.target.checked; state.page = 0; writeHash(); renderList(); });
+    $("f-id").addEventListener("input", (e) => { state.id = e.target.value; state.page = 0; writeHash(); renderList(); });
+    $("prev").addEventListener("click", () => { state.page--; renderList(); });
+    $("next").addEventListener("click", () => { state.page++; renderList(); });
+    $("back").addEventListener("click", closeNote);
+    $("counts").addEventListener("click", (e) => {
+      const c = e.target.closest(".count");
+      if (!c) return;
+      if (c.dataset.verdict === "disagree") { state.disagree = true; state.verdict = "all"; } else { state.verdict = c.dataset.verdict; state.disagree = false; }
+      state.page = 0; writeHash(); renderList();
+    });
+    for (const th of document.querySelectorAll("#worklist th")) {
+      th.addEventListener("click", () => {
+        const k = Number(th.dataset.key);
+        state.dir = state.sort === k ? -state.dir : 1;
+        state.sort = k;
+        writeHash(); renderList();
+      });
+    }
+    $("rows").addEventListener("click", (e) => { const tr = e.target.closest("tr"); if (tr) openNote(Number(tr.dataset.idx)); });
+  }
+
+  const t0 = performance.now();
+  readHash();
+  counts();
+  legend();
+  wire();
+  renderList();
+  document.body.dataset.renderMs = String(Math.round(performance.now() - t0));
+  document.body.dataset.ready = "1";
+  if (state.note !== null) {
+    const idx = ROWS.findIndex((r) => String(r[0]) === state.note);
+    if (idx >= 0) openNote(idx);
+  }
+  // Decompress the note details in the background, so the first note opens at once.
+  setTimeout(loadDetails, 0);
+})();

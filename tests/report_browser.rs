@@ -1,0 +1,207 @@
+//! The HTML review report in a real browser (headless Chromium, `--dump-dom`):
+//! counts, a filter applied through the page's own URL state, a note opened
+//! with its highlighted spans, and hostile notes that must execute nothing.
+//! Skipped when Chromium is absent, except under CI (`CI` set), where its
+//! absence is a failure: `.ci/run` installs Debian's `chromium`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn chromium() -> Option<PathBuf> {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(out) = Command::new("which").arg(c).output() {
+            if out.status.success() {
+                return Some(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+            }
+        }
+    }
+    None
+}
+
+/// Loads `url` headless and returns (DOM, browser log).
+fn dump_dom(browser: &Path, url: &str) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=15000",
+            "--allow-file-access-from-files",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("chromium runs");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const HOSTILE_ID: &str = "<img src=x onerror=\"document.title='PWNED-ID'\">";
+
+fn build_report(dir: &Path) -> PathBuf {
+    let report = dir.join("report.html");
+    let notes = [
+        serde_json::json!({"id": "ok-1", "billed": ["M53.83"], "text": "Assessment: C7-T1 facet syndrome, non-degenerative. No radiculopathy. MRI 01/2026: no disc herniation at C7-T1."}),
+        serde_json::json!({"id": "ok-2", "billed": ["M53.83"], "text": "Assessment: Neck pain (cervicalgia). No structural diagnosis."}),
+        serde_json::json!({"id": "ok-3", "billed": [], "text": "Impression: C7\u{2013}T1 disc protrusion. Possible annular tear."}),
+        serde_json::json!({"id": HOSTILE_ID, "billed": ["M53.83"], "text": "</script><script>document.title='PWNED-SCRIPT'</script> \" </textarea><img src=x onerror=\"document.title='PWNED-IMG'\"> Assessment: C7-T1 ligamentous thickening."}),
+        serde_json::json!({"id": "bad-utf8"}),
+    ];
+    let input: String = notes.iter().map(|n| n.to_string() + "\n").collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_m53audit"))
+        .args(["audit", "-", "--format", "html", "-q", "-o"])
+        .arg(&report)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "one note is an error record");
+    report
+}
+
+fn count_attr(dom: &str, needle: &str) -> usize {
+    dom.matches(needle).count()
+}
+
+#[test]
+fn report_works_in_headless_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = build_report(dir.path());
+    let html = std::fs::read_to_string(&report).unwrap();
+    // Self-contained: no external resources of any kind.
+    for bad in ["src=\"http", "href=\"http", "<link", "@import", "url(http"] {
+        assert!(
+            !html.contains(bad),
+            "report refers to an external resource: {bad}"
+        );
+    }
+    assert!(html.contains("CONTAINS PROTECTED HEALTH INFORMATION"));
+    assert!(
+        !html.contains("PWNED-SCRIPT'</script>"),
+        "note text must not appear as markup"
+    );
+
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium for this test"
+        );
+        eprintln!("chromium not installed; skipping the browser part");
+        return;
+    };
+    let url = format!("file://{}", report.display());
+
+    // The worklist: counts per verdict and every row.
+    let (dom, log) = dump_dom(&browser, &url);
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "page did not finish rendering:\n{log}"
+    );
+    assert!(
+        dom.contains("<title>m53audit review report</title>"),
+        "a hostile note changed the title"
+    );
+    let title = dom
+        .split("<title>")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or("");
+    assert!(
+        !title.contains("PWNED"),
+        "a hostile note executed: title {title}"
+    );
+    assert!(
+        dom.contains("data-verdict=\"supported\" data-count=\"2\""),
+        "counts: {dom}"
+    );
+    assert!(dom.contains("data-verdict=\"error\" data-count=\"1\""));
+    assert!(dom.contains("data-verdict=\"disagree\" data-count=\"1\""));
+    assert_eq!(count_attr(&dom, "<tr data-idx="), 5);
+    assert!(!dom.contains("<img"), "the hostile id became an element");
+    assert!(
+        dom.contains("&lt;img src=x onerror="),
+        "the hostile id is shown as text"
+    );
+    for line in log.lines() {
+        assert!(
+            !(line.contains("CONSOLE") && (line.contains("Error") || line.contains("Uncaught"))),
+            "console error: {line}"
+        );
+    }
+
+    // A filter, applied through the page's URL state.
+    let (dom, _) = dump_dom(&browser, &format!("{url}#verdict=supported"));
+    assert!(
+        dom.contains("data-count=\"2\">2 of 5 notes"),
+        "filtered count: {dom}"
+    );
+    assert_eq!(count_attr(&dom, "<tr data-idx="), 2);
+    assert_eq!(
+        count_attr(&dom, "<span class=\"v v-supported\">supported</span></td>"),
+        2
+    );
+    let (dom, _) = dump_dom(&browser, &format!("{url}#disagree=1"));
+    assert_eq!(count_attr(&dom, "<tr data-idx="), 1);
+    assert!(dom.contains("<td>ok-2</td>"));
+
+    // A note: highlighted spans by category and assertion.
+    let (dom, log) = dump_dom(&browser, &format!("{url}#note=ok-1"));
+    assert!(
+        dom.contains("data-note-ready=\"ok-1\""),
+        "note did not open:\n{log}"
+    );
+    assert!(
+        dom.contains("data-assertion=\"negated\" data-category=\"neuro\""),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("class=\"ev cat-dorsopathy as-affirmed decisive\""),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("data-element=\"pathology\">present</td>")
+            || dom.contains("data-element=\"pathology\"")
+    );
+    assert!(dom.contains("<mark"));
+
+    // The hostile note opened: its text is text.
+    let hostile_hash = HOSTILE_ID
+        .replace('%', "%25")
+        .replace(' ', "%20")
+        .replace('"', "%22")
+        .replace('#', "%23")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace('\'', "%27")
+        .replace('=', "%3D")
+        .replace('&', "%26");
+    let (dom, _) = dump_dom(&browser, &format!("{url}#note={hostile_hash}"));
+    assert!(
+        dom.contains("data-note-ready="),
+        "hostile note did not open"
+    );
+    assert!(
+        !dom.contains("PWNED-SCRIPT'</script>") && !dom.contains("<img"),
+        "hostile markup became elements"
+    );
+    assert!(dom.contains("&lt;/script&gt;&lt;script&gt;document.title='PWNED-SCRIPT'"));
+    assert!(dom.contains("<title>m53audit review report</title>"));
+}
