@@ -220,6 +220,7 @@
   wire();
   renderList();
   document.body.dataset.renderMs = String(Math.round(performance.now() - t0));
+  document.body.dataset.renderAt = String(Math.round(performance.now()));
   document.body.dataset.ready = "1";
   if (state.note !== null) {
     const idx = ROWS.findIndex((r) => String(r[0]) === state.note);
