@@ -106,7 +106,12 @@ impl Analyzer {
     /// Compiles the matchers for `lexicons`.
     pub fn new(lexicons: Lexicons) -> Self {
         Analyzer {
-            concepts: PhraseMatcher::new(lexicons.concepts.iter().map(|c| &c.pattern)),
+            concepts: PhraseMatcher::new(
+                lexicons
+                    .concepts
+                    .iter()
+                    .map(|c| (&c.pattern, &c.anchors[..])),
+            ),
             context: ContextEngine::new(&lexicons.rules),
             sectionizer: Sectionizer::new(&lexicons.sections),
             concept_region: lexicons

@@ -109,7 +109,7 @@ impl ContextEngine {
     /// Compiles the rules.
     pub fn new(rules: &[ContextRule]) -> Self {
         ContextEngine {
-            matcher: PhraseMatcher::new(rules.iter().map(|r| &r.pattern)),
+            matcher: PhraseMatcher::new(rules.iter().map(|r| (&r.pattern, &[][..]))),
             rules: rules.to_vec(),
         }
     }

@@ -142,6 +142,9 @@ pub struct ConceptEntry {
     pub category: ConceptCategory,
     /// What to match.
     pub pattern: Pattern,
+    /// Words one of which every match of a regular expression contains
+    /// (empty: run the expression over the whole text).
+    pub anchors: Vec<String>,
     /// Where the row is.
     pub origin: Origin,
 }
@@ -572,7 +575,7 @@ impl Lexicons {
 }
 
 fn parse_concepts(file: &str, text: &str) -> Result<Vec<ConceptEntry>, LexiconError> {
-    let t = Table::parse(file, text, &["concept", "category", "pattern"])?;
+    let t = Table::parse(file, text, &["concept", "category", "pattern", "anchors"])?;
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     for (line, f) in t.rows {
@@ -616,10 +619,39 @@ fn parse_concepts(file: &str, text: &str) -> Result<Vec<ConceptEntry>, LexiconEr
                 ),
             ));
         }
+        let anchors: Vec<String> = match f[3].trim() {
+            "-" | "" => Vec::new(),
+            a => a
+                .split('|')
+                .map(|w| w.trim().to_ascii_lowercase())
+                .collect(),
+        };
+        if !anchors.is_empty() {
+            if matches!(pattern, Pattern::Literal(_)) {
+                return Err(invalid(
+                    t.file,
+                    line,
+                    "anchors go with regular expressions only (use -)",
+                ));
+            }
+            if let Some(bad) = anchors.iter().find(|w| {
+                w.is_empty()
+                    || !w
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '-' || c == ' ')
+            }) {
+                return Err(invalid(
+                    t.file,
+                    line,
+                    format!("anchor `{bad}` must be a word"),
+                ));
+            }
+        }
         out.push(ConceptEntry {
             concept: concept.to_string(),
             category,
             pattern,
+            anchors,
             origin: Origin {
                 file: t.file.to_string(),
                 line,
@@ -932,7 +964,7 @@ mod tests {
         std::fs::remove_file(dir.path().join("more_specific.tsv")).unwrap();
         std::fs::write(
             dir.path().join("concepts.tsv"),
-            "concept\tcategory\tpattern\nstenosis\tstructural\tre:(unclosed\n",
+            "concept\tcategory\tpattern\tanchors\nstenosis\tstructural\tre:(unclosed\t-\n",
         )
         .unwrap();
         let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();

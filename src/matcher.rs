@@ -63,53 +63,82 @@ pub fn asciify(pattern: &str) -> String {
 pub struct PhraseMatcher {
     ac: Option<AhoCorasick>,
     ac_ids: Vec<usize>,
-    /// All regexes as one multi-pattern automaton (one pass over the text).
-    multi: Option<(regex_automata::meta::Regex, Vec<usize>)>,
+    /// Regexes without anchors, as one multi-pattern automaton over the
+    /// whole text.
+    full: Option<(regex_automata::meta::Regex, Vec<usize>)>,
+    /// Regexes with anchors, run only in windows around anchor words.
+    near: Option<(regex_automata::meta::Regex, Vec<usize>)>,
+    /// The anchor words (all anchored regexes share the windows).
+    anchors: Option<AhoCorasick>,
+}
+
+/// Bytes searched before and after an anchor word.
+const WINDOW_BEFORE: usize = 96;
+const WINDOW_AFTER: usize = 48;
+
+fn multi(regexes: &[(String, usize)]) -> Option<(regex_automata::meta::Regex, Vec<usize>)> {
+    if regexes.is_empty() {
+        return None;
+    }
+    let pats: Vec<String> = regexes
+        .iter()
+        .map(|(r, _)| format!("(?i){}", asciify(r)))
+        .collect();
+    let ids: Vec<usize> = regexes.iter().map(|(_, i)| *i).collect();
+    Some((
+        regex_automata::meta::Regex::new_many(&pats).expect("validated at load"),
+        ids,
+    ))
 }
 
 impl PhraseMatcher {
-    /// Compiles `patterns`; entry `i` of the list is reported as id `i`.
-    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a Pattern>) -> Self {
+    /// Compiles `patterns` (each with its anchor words, empty for none);
+    /// entry `i` of the list is reported as id `i`.
+    pub fn new<'a>(patterns: impl IntoIterator<Item = (&'a Pattern, &'a [String])>) -> Self {
         let mut lits = Vec::new();
         let mut ac_ids = Vec::new();
-        let mut regexes = Vec::new();
-        for (i, p) in patterns.into_iter().enumerate() {
+        let mut full = Vec::new();
+        let mut near = Vec::new();
+        let mut anchor_words: Vec<String> = Vec::new();
+        for (i, (p, anchors)) in patterns.into_iter().enumerate() {
             match p {
                 Pattern::Literal(s) => {
                     lits.push(s.clone());
                     ac_ids.push(i);
                 }
+                Pattern::Regex(r) if anchors.is_empty() => full.push((r.clone(), i)),
                 Pattern::Regex(r) => {
-                    regexes.push((compile_regex(r).expect("validated at load"), i))
+                    near.push((r.clone(), i));
+                    for a in anchors {
+                        if !anchor_words.contains(a) {
+                            anchor_words.push(a.clone());
+                        }
+                    }
                 }
             }
         }
-        let ac = if lits.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::LeftmostLongest)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(&lits)
-                    .expect("lexicon automaton builds"),
-            )
-        };
-        let multi = if regexes.is_empty() {
-            None
-        } else {
-            let pats: Vec<String> = regexes
-                .iter()
-                .map(|(r, _)| r.as_str().to_string())
-                .collect();
-            let ids: Vec<usize> = regexes.iter().map(|(_, i)| *i).collect();
-            Some((
-                regex_automata::meta::Regex::new_many(&pats).expect("validated at load"),
-                ids,
-            ))
-        };
-        PhraseMatcher { ac, ac_ids, multi }
+        let ac = (!lits.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&lits)
+                .expect("lexicon automaton builds")
+        });
+        let anchors = (!anchor_words.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&anchor_words)
+                .expect("anchor automaton builds")
+        });
+        PhraseMatcher {
+            ac,
+            ac_ids,
+            full: multi(&full),
+            near: multi(&near),
+            anchors,
+        }
     }
 
     /// All non-overlapping matches in `text`, by start; where matches
@@ -127,19 +156,43 @@ impl PhraseMatcher {
                 }
             }
         }
-        if self.multi.is_none() {
-            return hits;
-        }
         let literal_count = hits.len();
-        if let Some((multi, ids)) = &self.multi {
-            for m in multi.find_iter(text) {
-                if m.start() < m.end() && crate::text::at_word_boundaries(text, m.start(), m.end())
-                {
-                    hits.push(Hit {
-                        start: m.start(),
-                        end: m.end(),
-                        id: ids[m.pattern().as_usize()],
-                    });
+        let push = |m: regex_automata::Match, ids: &[usize], hits: &mut Vec<Hit>| {
+            if m.start() < m.end() && crate::text::at_word_boundaries(text, m.start(), m.end()) {
+                hits.push(Hit {
+                    start: m.start(),
+                    end: m.end(),
+                    id: ids[m.pattern().as_usize()],
+                });
+            }
+        };
+        if let Some((re, ids)) = &self.full {
+            for m in re.find_iter(text) {
+                push(m, ids, &mut hits);
+            }
+        }
+        if let (Some((re, ids)), Some(anchors)) = (&self.near, &self.anchors) {
+            // Merge the windows around anchor words, then search each once.
+            let mut windows: Vec<(usize, usize)> = Vec::new();
+            for m in anchors.find_iter(text) {
+                if !crate::text::at_word_boundaries(text, m.start(), m.end()) {
+                    continue;
+                }
+                let lo = m.start().saturating_sub(WINDOW_BEFORE);
+                let hi = (m.end() + WINDOW_AFTER).min(text.len());
+                match windows.last_mut() {
+                    Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
+                    _ => windows.push((lo, hi)),
+                }
+            }
+            let mut last_end = 0;
+            for (lo, hi) in windows {
+                let lo = crate::text::floor_char_boundary(text, lo).max(last_end);
+                let hi = crate::text::floor_char_boundary(text, hi);
+                let input = regex_automata::Input::new(text).span(lo..hi);
+                for m in re.find_iter(input) {
+                    last_end = m.end();
+                    push(m, ids, &mut hits);
                 }
             }
         }
@@ -185,9 +238,13 @@ mod tests {
         Pattern::Literal(s.to_string())
     }
 
+    fn plain(ps: &[Pattern]) -> PhraseMatcher {
+        PhraseMatcher::new(ps.iter().map(|p| (p, &[][..])))
+    }
+
     #[test]
     fn longest_wins_and_boundaries_hold() {
-        let m = PhraseMatcher::new(&[lit("no"), lit("no change in"), lit("herniation")]);
+        let m = plain(&[lit("no"), lit("no change in"), lit("herniation")]);
         let hits = m.find("No change in herniation; nope, no HERNIATION");
         let ids: Vec<usize> = hits.iter().map(|h| h.id).collect();
         assert_eq!(ids, vec![1, 2, 0, 2]);
@@ -195,12 +252,28 @@ mod tests {
 
     #[test]
     fn regexes_merge_with_literals() {
-        let m = PhraseMatcher::new(&[
+        let m = plain(&[
             lit("thickening"),
             Pattern::Regex(r"\bthickening of the \w+ ligament\b".to_string()),
         ]);
         let hits = m.find("thickening of the interspinous ligament");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].id, 1);
+    }
+
+    #[test]
+    fn anchored_regexes_run_near_their_anchors_only() {
+        let pats = [Pattern::Regex(r"\b\d+ (?:days?|months?)\b".to_string())];
+        let anchors = vec!["months".to_string(), "days".to_string()];
+        let m = PhraseMatcher::new(pats.iter().map(|p| (p, &anchors[..])));
+        let text = format!(
+            "{} pain for 3 months and {} 2 days",
+            "x ".repeat(200),
+            "y ".repeat(100)
+        );
+        let hits = m.find(&text);
+        assert_eq!(hits.len(), 2);
+        assert_eq!(&text[hits[0].start..hits[0].end], "3 months");
+        assert_eq!(&text[hits[1].start..hits[1].end], "2 days");
     }
 }

@@ -136,7 +136,7 @@ fn bad_lexicon_names_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("concepts.tsv"),
-        "concept\tcategory\tpattern\nstenosis\tstructurl\tstenosis\n",
+        "concept\tcategory\tpattern\tanchors\nstenosis\tstructurl\tstenosis\t-\n",
     )
     .unwrap();
     let out = bin()
