@@ -264,7 +264,7 @@ mod tests {
     #[test]
     fn anchored_regexes_run_near_their_anchors_only() {
         let pats = [Pattern::Regex(r"\b\d+ (?:days?|months?)\b".to_string())];
-        let anchors = vec!["months".to_string(), "days".to_string()];
+        let anchors = ["months".to_string(), "days".to_string()];
         let m = PhraseMatcher::new(pats.iter().map(|p| (p, &anchors[..])));
         let text = format!(
             "{} pain for 3 months and {} 2 days",
