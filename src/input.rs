@@ -229,7 +229,7 @@ fn walk(root: &Path) -> Vec<PathBuf> {
     ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .hidden(true)
-        .follow_links(false)
+        .follow_links(true)
         .build_parallel()
         .run(|| {
             Box::new(|entry| {
