@@ -100,6 +100,10 @@ pub struct Analyzer {
     sectionizer: Sectionizer,
     /// The region of each region-word concept (index as in `concepts`).
     concept_region: Vec<Option<Region>>,
+    /// Concept names and rule literals for output records, interned once
+    /// (they live as long as the program; output records borrow them).
+    concept_names: Vec<&'static str>,
+    rule_literals: Vec<&'static str>,
 }
 
 impl Analyzer {
@@ -114,6 +118,12 @@ impl Analyzer {
             ),
             context: ContextEngine::new(&lexicons.rules),
             sectionizer: Sectionizer::new(&lexicons.sections),
+            concept_names: lexicons
+                .concepts
+                .iter()
+                .map(|c| intern(&c.concept))
+                .collect(),
+            rule_literals: lexicons.rules.iter().map(|r| intern(&r.literal)).collect(),
             concept_region: lexicons
                 .concepts
                 .iter()
@@ -124,6 +134,16 @@ impl Analyzer {
                 .collect(),
             lexicons,
         }
+    }
+
+    /// The name of concept `i` (index into the lexicon's concepts).
+    pub fn concept_name(&self, i: usize) -> &'static str {
+        self.concept_names[i]
+    }
+
+    /// The literal of ConText rule `i`.
+    pub fn rule_literal(&self, i: usize) -> &'static str {
+        self.rule_literals[i]
     }
 
     /// Analyses one note's text.
@@ -289,6 +309,23 @@ impl Analyzer {
             }
         }
     }
+}
+
+/// A `'static` copy of a lexicon string. Lexicons are loaded once per
+/// process; equal strings share one copy, so loading them again (tests build
+/// many auditors) does not grow memory.
+fn intern(s: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+    static POOL: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
+    let mut pool = POOL.lock().expect("intern pool");
+    let set = pool.get_or_insert_with(HashSet::new);
+    if let Some(&k) = set.get(s) {
+        return k;
+    }
+    let k: &'static str = Box::leak(s.to_string().into_boxed_str());
+    set.insert(k);
+    k
 }
 
 /// The clause of `start..end` within `sent`: the stretch between the

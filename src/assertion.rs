@@ -356,6 +356,33 @@ mod tests {
         );
     }
 
+    /// One sentence per rule added while measuring on the NegEx set, each a
+    /// clinical usage of its own (none from that file).
+    #[test]
+    fn rules_added_for_general_clinical_usage() {
+        let cases = [
+            ("She denied any numbness, tingling, weakness, neck pain or arm pain.", "arm pain", Label::Negated),
+            ("Patient denies fevers, chills, night sweats, weight loss, bowel or bladder change, or gait imbalance.", "gait imbalance", Label::Negated),
+            ("Neuro ROS is -ve for radicular symptoms.", "radicular", Label::Negated),
+            ("He was not dizzy, nor was there any vertigo.", "vertigo", Label::Negated),
+            ("The findings are not consistent with myelopathy.", "myelopathy", Label::Negated),
+            ("She has no known drug allergies.", "drug allergies", Label::Negated),
+            ("Spurling test was negative.", "Spurling test", Label::Negated),
+            ("We do not know the cause of her stenosis.", "stenosis", Label::Affirmed),
+            ("Old compression fracture of T8.", "compression fracture", Label::Historical),
+            ("A 58-year-old man with facet syndrome.", "facet syndrome", Label::Affirmed),
+            ("Past medical history is significant for hypertension, diabetes and gout.", "gout", Label::Historical),
+            ("No improvement after physical therapy.", "physical therapy", Label::Affirmed),
+            ("Hardware in position without change in the fusion.", "fusion", Label::Affirmed),
+            ("No stenosis, positive for a disc bulge at C5-6.", "disc bulge", Label::Affirmed),
+            ("No further episodes of radicular pain.", "radicular pain", Label::Negated),
+            ("Negative study for herniation.", "herniation", Label::Negated),
+        ];
+        for (sentence, target, want) in cases {
+            assert_eq!(label(sentence, target), want, "{sentence}");
+        }
+    }
+
     #[test]
     fn scope_is_limited() {
         let far = "No fever and the patient walked to the clinic today with a friend and now has herniation.";

@@ -75,7 +75,7 @@ struct Style {
 const RESET: &str = "\x1b[0m";
 
 fn style(e: &Evidence) -> Style {
-    let on = match (e.assertion.as_str(), e.category.as_str()) {
+    let on = match (e.assertion, e.category) {
         ("negated", _) => "\x1b[9;31m",
         ("uncertain", _) => "\x1b[4;33m",
         ("hypothetical" | "historical" | "family", _) => "\x1b[2;36m",

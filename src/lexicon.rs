@@ -343,6 +343,15 @@ impl SectionKind {
         }
     }
 
+    /// How a section default shows as the trigger of an assertion.
+    pub fn default_trigger(self) -> &'static str {
+        match self {
+            Self::PastHistory => "section:past_history",
+            Self::FamilyHistory => "section:family_history",
+            _ => "section",
+        }
+    }
+
     /// Sections where the provider states the diagnosis.
     pub fn is_diagnostic(self) -> bool {
         matches!(

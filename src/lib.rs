@@ -27,6 +27,7 @@ pub mod report;
 pub mod scorer;
 pub mod section;
 pub mod sentence;
+pub mod synth;
 pub mod text;
 
 pub use lexicon::Lexicons;

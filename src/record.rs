@@ -22,7 +22,7 @@ use crate::assertion::Label;
 use crate::lexicon::Lexicons;
 use crate::region::LevelKind;
 use crate::scorer::{decide, Decision, Gap, Status, Verdict};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A note to audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,7 +36,7 @@ pub struct Note {
 }
 
 /// One checklist element in the output.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ElementOut {
     /// present / absent / negated / other.
     pub status: String,
@@ -45,7 +45,7 @@ pub struct ElementOut {
 }
 
 /// The element checklist (DOMAIN.md elements 1-5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Checklist {
     /// Element 1: the region is named (present = C7-T1, other = another region).
     pub region: ElementOut,
@@ -64,7 +64,7 @@ pub struct Checklist {
 }
 
 /// A span of the note that the decision rests on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     /// Start byte in the original text.
     pub start: usize,
@@ -73,25 +73,25 @@ pub struct Evidence {
     /// The original text of the span.
     pub text: String,
     /// Concept name (`level` for level expressions).
-    pub concept: String,
+    pub concept: &'static str,
     /// Concept category (`region` for levels).
-    pub category: String,
+    pub category: &'static str,
     /// affirmed / negated / uncertain / hypothetical / historical / family.
-    pub assertion: String,
+    pub assertion: &'static str,
     /// Section of the note.
-    pub section: String,
+    pub section: &'static str,
     /// Region(s) the span is stated at, `+`-joined, if any.
     pub region: Option<String>,
     /// The ConText trigger behind a non-affirmed assertion.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trigger: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<&'static str>,
     /// The span decided the verdict.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub decisive: bool,
 }
 
 /// The audit of one note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Record {
     /// Note id.
     pub id: String,
@@ -119,7 +119,7 @@ pub struct Record {
 }
 
 /// Why a note could not be audited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorInfo {
     /// Machine-readable kind (invalid_json, invalid_utf8, empty_text, oversize, unreadable ...).
     pub kind: String,
@@ -128,7 +128,7 @@ pub struct ErrorInfo {
 }
 
 /// The record of a note that could not be audited.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorRecord {
     /// Note id (or a position such as `file.jsonl:12` when none could be read).
     pub id: String,
@@ -137,7 +137,7 @@ pub struct ErrorRecord {
 }
 
 /// One output line: a verdict or an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Output {
     /// The note was audited.
@@ -221,10 +221,10 @@ impl Auditor {
         let mut evidence = Vec::with_capacity(a.terms.len());
         for (i, t) in a.terms.iter().enumerate() {
             let (start, end) = a.norm.original_range(t.start, t.end);
-            let (concept, category) = match &t.kind {
+            let (concept, category): (&'static str, &'static str) = match &t.kind {
                 TermKind::Concept(c) => {
                     let e = &lex.concepts[*c];
-                    (e.concept.clone(), category_name(e.category).to_string())
+                    (self.analyzer.concept_name(*c), category_name(e.category))
                 }
                 TermKind::Level(m) => (
                     match m.kind {
@@ -232,35 +232,42 @@ impl Auditor {
                         LevelKind::Range => "level_range",
                         LevelKind::Junction => "junction",
                         LevelKind::Single => "vertebra",
-                    }
-                    .to_string(),
-                    "region".to_string(),
+                    },
+                    "region",
                 ),
             };
-            let regions: Vec<&str> = t.placement.regions.iter().map(|r| r.name()).collect();
+            let region = match t.placement.regions.iter().count() {
+                0 => None,
+                1 => t
+                    .placement
+                    .regions
+                    .iter()
+                    .next()
+                    .map(|r| r.name().to_string()),
+                _ => Some(
+                    t.placement
+                        .regions
+                        .iter()
+                        .map(|r| r.name())
+                        .collect::<Vec<_>>()
+                        .join("+"),
+                ),
+            };
             let section = match a.sections.get(t.sentence) {
                 Some(s) if s.title => "title",
                 Some(s) => s.kind.name(),
                 None => "none",
             };
             let label = t.label();
-            let trigger = if label == Label::Affirmed {
+            let trigger: Option<&'static str> = if label == Label::Affirmed {
                 None
             } else {
                 t.assertion
                     .triggers
                     .iter()
-                    .map(|&k| {
-                        self.analyzer.context.rules[a.triggers[k].rule]
-                            .literal
-                            .clone()
-                    })
+                    .map(|&k| self.analyzer.rule_literal(a.triggers[k].rule))
                     .next()
-                    .or_else(|| {
-                        t.assertion
-                            .section_default
-                            .map(|s| format!("section:{}", s.name()))
-                    })
+                    .or_else(|| t.assertion.section_default.map(|s| s.default_trigger()))
             };
             evidence.push(Evidence {
                 start,
@@ -268,13 +275,9 @@ impl Auditor {
                 text: note.text[start..end].to_string(),
                 concept,
                 category,
-                assertion: label.name().to_string(),
-                section: section.to_string(),
-                region: if regions.is_empty() {
-                    None
-                } else {
-                    Some(regions.join("+"))
-                },
+                assertion: label.name(),
+                section,
+                region,
                 trigger,
                 decisive: d.deciding.binary_search(&i).is_ok(),
             });

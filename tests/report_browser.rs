@@ -205,3 +205,41 @@ fn report_works_in_headless_chromium() {
     assert!(dom.contains("&lt;/script&gt;&lt;script&gt;document.title='PWNED-SCRIPT'"));
     assert!(dom.contains("<title>m53audit review report</title>"));
 }
+
+#[test]
+fn gold_dev_report_opens_without_console_errors() {
+    let gold = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/gold-dev.jsonl");
+    if !gold.exists() {
+        eprintln!("shared/ not present; skipping");
+        return;
+    }
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium for this test"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("gold.html");
+    let st = Command::new(env!("CARGO_BIN_EXE_m53audit"))
+        .args(["audit", "-q", "--format", "html", "-o"])
+        .arg(&report)
+        .arg(&gold)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let url = format!("file://{}", report.display());
+    let (dom, log) = dump_dom(&browser, &url);
+    assert!(dom.contains("data-ready=\"1\""));
+    assert_eq!(count_attr(&dom, "<tr data-idx="), 70);
+    assert!(dom.contains("data-verdict=\"more_specific\" data-count=\"21\""));
+    let (dom, log2) = dump_dom(&browser, &format!("{url}#note=dev-036"));
+    assert!(dom.contains("data-note-ready=\"dev-036\""));
+    for line in log.lines().chain(log2.lines()) {
+        assert!(
+            !(line.contains("CONSOLE") && (line.contains("Error") || line.contains("Uncaught"))),
+            "console error: {line}"
+        );
+    }
+}
