@@ -12,7 +12,7 @@
 //! written, so `--resume` can continue an interrupted run.
 
 use crate::input::{expand, InputOptions, Item, Items, Raw, Source};
-use crate::output::{is_flagged, to_json_line, CsvSink, OutputFormat, Sink, Summary};
+use crate::output::{to_json_line, Brief, CsvSink, OutputFormat, Sink, Summary};
 use crate::record::{Auditor, ErrorInfo, ErrorRecord, Output};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -105,9 +105,11 @@ fn write_progress(path: &Path, p: &Progress) -> Result<()> {
     Ok(())
 }
 
-/// A processed note: its record, its formatted line, its size.
+/// A processed note: its brief, its record (kept only for formats that
+/// need it), its formatted line, its size.
 struct Done {
-    out: Output,
+    brief: Brief,
+    out: Option<Output>,
     line: Vec<u8>,
     bytes: usize,
     lossy: bool,
@@ -131,10 +133,16 @@ fn process(auditor: &Auditor, raw: Raw, opts: &InputOptions, format: OutputForma
         Err(e) => (Output::Error(e), None),
     };
     let mut line = Vec::new();
-    if format == OutputFormat::Jsonl {
+    let brief = Brief::of(&out);
+    let out = if format == OutputFormat::Jsonl {
+        // Serialise and drop the record here, on the worker thread.
         to_json_line(&out, &mut line);
-    }
+        None
+    } else {
+        Some(out)
+    };
     Done {
+        brief,
         out,
         line,
         bytes: item.bytes,
@@ -310,16 +318,17 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
             }
             let mut written = 0u64;
             for d in &done {
-                summary.add(&d.out, d.bytes, d.lossy);
+                summary.add(&d.brief, d.bytes, d.lossy);
                 items_done += 1;
-                if opts.only == Only::Flagged && !is_flagged(&d.out) {
+                if opts.only == Only::Flagged && !d.brief.is_flagged() {
                     continue;
                 }
-                let r = if opts.format == OutputFormat::Jsonl {
-                    written += d.line.len() as u64;
-                    sink.write_raw(&d.line)
-                } else {
-                    sink.write(&d.out, d.text.as_deref())
+                let r = match &d.out {
+                    None => {
+                        written += d.line.len() as u64;
+                        sink.write_raw(&d.line)
+                    }
+                    Some(out) => sink.write(out, d.text.as_deref()),
                 };
                 if let Err(e) = r {
                     write_err = Some(e.into());

@@ -156,9 +156,53 @@ impl<W: Write> Sink for CsvSink<W> {
     }
 }
 
-/// Is the record flagged: billed spine codes that disagree with the documentation?
-pub fn is_flagged(out: &Output) -> bool {
-    matches!(out, Output::Audited(r) if r.billed_agrees == Some(false))
+/// What the summary needs of a record: small, so the full record can be
+/// dropped on the worker thread that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Brief {
+    /// An audited note.
+    Audited {
+        /// Verdict name.
+        verdict: &'static str,
+        /// Billed spine codes disagree: `billed -> documented` pair.
+        disagreement: Option<String>,
+    },
+    /// An error record of this kind.
+    Error(String),
+}
+
+impl Brief {
+    /// The brief of a record.
+    pub fn of(out: &Output) -> Brief {
+        match out {
+            Output::Audited(r) => Brief::Audited {
+                verdict: r.verdict.name(),
+                disagreement: (r.billed_agrees == Some(false)).then(|| {
+                    format!(
+                        "{} -> {}",
+                        r.billed.join("+"),
+                        if r.codes.is_empty() {
+                            "none".to_string()
+                        } else {
+                            r.codes.join("+")
+                        }
+                    )
+                }),
+            },
+            Output::Error(e) => Brief::Error(e.error.kind.clone()),
+        }
+    }
+
+    /// Billed spine codes disagree with the documentation.
+    pub fn is_flagged(&self) -> bool {
+        matches!(
+            self,
+            Brief::Audited {
+                disagreement: Some(_),
+                ..
+            }
+        )
+    }
 }
 
 /// Counts for `--summary`.
@@ -190,34 +234,25 @@ pub struct Summary {
 
 impl Summary {
     /// Counts one record.
-    pub fn add(&mut self, out: &Output, bytes: usize, lossy: bool) {
+    pub fn add(&mut self, brief: &Brief, bytes: usize, lossy: bool) {
         self.notes += 1;
         self.bytes += bytes as u64;
         if lossy {
             self.lossy_utf8 += 1;
         }
-        match out {
-            Output::Audited(r) => {
+        match brief {
+            Brief::Audited {
+                verdict,
+                disagreement,
+            } => {
                 self.audited += 1;
-                *self
-                    .verdicts
-                    .entry(r.verdict.name().to_string())
-                    .or_default() += 1;
-                if r.billed_agrees == Some(false) {
+                *self.verdicts.entry(verdict.to_string()).or_default() += 1;
+                if let Some(pair) = disagreement {
                     self.billed_disagreements += 1;
-                    let pair = format!(
-                        "{} -> {}",
-                        r.billed.join("+"),
-                        if r.codes.is_empty() {
-                            "none".to_string()
-                        } else {
-                            r.codes.join("+")
-                        }
-                    );
-                    *self.disagreement_pairs.entry(pair).or_default() += 1;
+                    *self.disagreement_pairs.entry(pair.clone()).or_default() += 1;
                 }
             }
-            Output::Error(e) => *self.errors.entry(e.error.kind.clone()).or_default() += 1,
+            Brief::Error(kind) => *self.errors.entry(kind.clone()).or_default() += 1,
         }
     }
 

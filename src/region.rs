@@ -301,14 +301,21 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
     let g = grammar();
     let mut out = Vec::new();
     let mut pos = 0;
-    while let Some(caps) = g.vertebra.captures_at(flat, pos) {
-        let m = caps.get(0).unwrap();
+    while let Some(m) = g.vertebra.find_at(flat, pos) {
         let start = m.start();
-        let (v1, root1): (Option<u8>, Option<u8>) = if caps.get(1).is_some() {
+        // The match is "occiput"/"occ", or a letter, an optional space and digits.
+        let text = m.as_str().as_bytes();
+        let occiput = text.len() >= 3 && text[..3].eq_ignore_ascii_case(b"occ");
+        let digits: &str = if occiput {
+            ""
+        } else {
+            m.as_str()[1..].trim_start()
+        };
+        let (v1, root1): (Option<u8>, Option<u8>) = if occiput {
             (Some(0), None)
         } else {
-            let letter = caps[2].as_bytes()[0];
-            let n: u8 = caps[3].parse().unwrap_or(0);
+            let letter = text[0];
+            let n: u8 = digits.parse().unwrap_or(0);
             let root = if letter.eq_ignore_ascii_case(&b'c') && n == 8 {
                 Some(8)
             } else {
@@ -316,9 +323,7 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
             };
             (vertebra_index(letter, n), root)
         };
-        let letter1 = caps
-            .get(2)
-            .map(|l| l.as_str().as_bytes()[0].to_ascii_uppercase());
+        let letter1 = (!occiput).then(|| text[0].to_ascii_uppercase());
         let mut end = m.end();
         let mut mention: Option<LevelMention> = None;
         if let Some(v1) = v1 {
@@ -396,8 +401,7 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
                     (Some(v), None) => (0, RegionSet::one(Region::of_vertebra(v))),
                     (None, None) => (0, RegionSet::EMPTY),
                 };
-                let is_t12 = letter1 == Some(b'T')
-                    && matches!(&caps.get(3).map(|n| n.as_str()), Some("1") | Some("2"));
+                let is_t12 = letter1 == Some(b'T') && matches!(digits, "1" | "2");
                 let sequence = is_t12
                     && (g.sequence_after.is_match(&flat[end..])
                         || g.sequence_before.is_match(

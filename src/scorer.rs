@@ -311,43 +311,30 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         .filter(|(_, _, cat)| *cat == ConceptCategory::Dorsopathy)
         .map(|(i, _, _)| *i)
         .collect();
-    let mut dors_away: Vec<usize> = pathology
-        .iter()
-        .filter(|(_, t, _, cat)| {
-            *cat == ConceptCategory::Dorsopathy
-                && affirmed(t)
-                && t.placement.is_placed()
-                && !ctx.at_ct(t)
-        })
-        .map(|(i, ..)| *i)
-        .collect();
+    // Affirmed findings not at C7-T1: dorsopathies or other findings, with
+    // or without a level of their own.
+    let not_at_ct = |dorsopathy: bool, placed: bool| -> Vec<usize> {
+        pathology
+            .iter()
+            .filter(|(_, t, _, cat)| {
+                (*cat == ConceptCategory::Dorsopathy) == dorsopathy
+                    && affirmed(t)
+                    && t.placement.is_placed() == placed
+                    && !ctx.at_ct(t)
+            })
+            .map(|(i, ..)| *i)
+            .collect()
+    };
+    let mut dors_away = not_at_ct(true, true);
     prefer_diagnostic(&mut dors_away);
-    let dors_unplaced: Vec<usize> = pathology
-        .iter()
-        .filter(|(_, t, _, cat)| {
-            *cat == ConceptCategory::Dorsopathy
-                && affirmed(t)
-                && !t.placement.is_placed()
-                && !ctx.at_ct(t)
-        })
-        .map(|(i, ..)| *i)
-        .collect();
+    let dors_unplaced = not_at_ct(true, false);
     let mut pains: Vec<usize> = ctx
         .terms(|_, cat| cat == ConceptCategory::Pain)
         .filter(|(_, t)| affirmed(t))
         .map(|(i, _)| i)
         .collect();
     prefer_diagnostic(&mut pains);
-    let structural_away: Vec<usize> = pathology
-        .iter()
-        .filter(|(_, t, _, cat)| {
-            *cat != ConceptCategory::Dorsopathy
-                && affirmed(t)
-                && t.placement.is_placed()
-                && !ctx.at_ct(t)
-        })
-        .map(|(i, ..)| *i)
-        .collect();
+    let structural_away = not_at_ct(false, true);
 
     let name_of =
         |i: usize| -> String { a.norm.flat[a.terms[i].start..a.terms[i].end].to_ascii_lowercase() };
