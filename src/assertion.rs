@@ -377,6 +377,7 @@ mod tests {
             ("No stenosis, positive for a disc bulge at C5-6.", "disc bulge", Label::Affirmed),
             ("No further episodes of radicular pain.", "radicular pain", Label::Negated),
             ("Negative study for herniation.", "herniation", Label::Negated),
+            ("MRI cervical spine without contrast 02/03/2026: disc protrusion.", "disc protrusion", Label::Affirmed),
         ];
         for (sentence, target, want) in cases {
             assert_eq!(label(sentence, target), want, "{sentence}");

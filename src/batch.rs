@@ -13,7 +13,7 @@
 
 use crate::input::{expand, InputOptions, Item, Items, Raw, Source};
 use crate::output::{to_json_line, Brief, CsvSink, OutputFormat, Sink, Summary};
-use crate::record::{Auditor, ErrorInfo, ErrorRecord, Output};
+use crate::record::{Auditor, Output};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -394,15 +394,4 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         eprintln!("{}", summary.line());
     }
     Ok(RunOutcome { summary })
-}
-
-/// An error record for a note, for callers outside the batch runner.
-pub fn error_output(id: &str, kind: &str, message: &str) -> Output {
-    Output::Error(ErrorRecord {
-        id: id.to_string(),
-        error: ErrorInfo {
-            kind: kind.to_string(),
-            message: message.to_string(),
-        },
-    })
 }

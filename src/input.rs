@@ -492,9 +492,9 @@ impl Iterator for JsonLines {
                 .max_note_bytes
                 .saturating_mul(2)
                 .saturating_add(1 << 16);
-            let n = match read_line_capped(&mut self.reader, &mut buf, cap) {
+            match read_line_capped(&mut self.reader, &mut buf, cap) {
                 Ok((0, _)) => return None,
-                Ok((n, false)) => n,
+                Ok((_, false)) => {}
                 Ok((n, true)) => {
                     self.line += 1;
                     return Some(Raw::Ready(err_item(
@@ -526,7 +526,6 @@ impl Iterator for JsonLines {
             if buf.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            let _ = n;
             return Some(Raw::JsonLine {
                 base: self.base.clone(),
                 line: self.line,

@@ -97,6 +97,9 @@ pub enum ConceptCategory {
     Pain,
     /// Imaging studies.
     Imaging,
+    /// Imaging details: study dates and gradings (Kellgren-Lawrence,
+    /// Pfirrmann); evidence for the reviewer, not a study by themselves.
+    ImagingDetail,
     /// Conservative care.
     Care,
     /// Region words (cervical, thoracic ...).
@@ -116,6 +119,7 @@ impl ConceptCategory {
             "dorsopathy" => Self::Dorsopathy,
             "pain" => Self::Pain,
             "imaging" => Self::Imaging,
+            "imaging_detail" => Self::ImagingDetail,
             "care" => Self::Care,
             "region" => Self::Region,
             "qualifier" => Self::Qualifier,
@@ -601,7 +605,7 @@ fn parse_concepts(file: &str, text: &str) -> Result<Vec<ConceptEntry>, LexiconEr
                 t.file,
                 line,
                 format!(
-                    "unknown category `{}` (expected disc, neuro, structural, dorsopathy, pain, imaging, care, chronicity, region or qualifier)",
+                    "unknown category `{}` (expected disc, neuro, structural, dorsopathy, pain, imaging, imaging_detail, care, chronicity, region or qualifier)",
                     f[1]
                 ),
             )

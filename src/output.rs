@@ -5,7 +5,7 @@
 //! `html` (the CDI review report). The summary counts verdicts, billed-code
 //! disagreements and errors for `--summary`.
 
-use crate::record::{Output, Record};
+use crate::record::Output;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -289,12 +289,4 @@ impl Summary {
             self.billed_disagreements
         )
     }
-}
-
-/// A record flattened for the HTML worklist (no evidence text).
-pub fn worklist_row(r: &Record) -> serde_json::Value {
-    serde_json::json!({
-        "id": r.id, "verdict": r.verdict.name(), "codes": r.codes, "billed": r.billed,
-        "agrees": r.billed_agrees, "score": r.score, "gaps": r.gaps.len(),
-    })
 }

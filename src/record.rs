@@ -330,6 +330,7 @@ pub fn category_name(c: crate::lexicon::ConceptCategory) -> &'static str {
         C::Dorsopathy => "dorsopathy",
         C::Pain => "pain",
         C::Imaging => "imaging",
+        C::ImagingDetail => "imaging_detail",
         C::Care => "care",
         C::Region => "region",
         C::Qualifier => "qualifier",

@@ -91,11 +91,6 @@ const FILLER: &[&str] = &[
     "Discharge medications were reviewed with the patient and family.",
 ];
 
-fn fill(rng: &mut ChaCha8Rng, t: &str, level: &str) -> String {
-    let _ = rng;
-    t.replace("{L}", level)
-}
-
 fn pick<'a>(rng: &mut ChaCha8Rng, xs: &'a [&'a str]) -> &'a str {
     xs.choose(rng).copied().unwrap_or("")
 }
@@ -137,22 +132,18 @@ pub fn note(rng: &mut ChaCha8Rng, i: u64) -> (String, String, Vec<String>) {
         s.push(if rng.gen_bool(0.3) { '\n' } else { ' ' });
     }
     if rng.gen_bool(0.4) {
-        let t = pick(rng, FAMILY);
-        s.push_str(&fill(rng, t, &level));
+        s.push_str(&pick(rng, FAMILY).replace("{L}", &level));
         s.push('\n');
     }
     s.push_str(&format!("Exam: tenderness at {level}; extension painful. "));
-    let t = pick(rng, NEGATED);
-    s.push_str(&fill(rng, t, &level));
+    s.push_str(&pick(rng, NEGATED).replace("{L}", &level));
     s.push('\n');
     if rng.gen_bool(0.3) {
-        let t = pick(rng, UNCERTAIN);
-        s.push_str(&fill(rng, t, &level));
+        s.push_str(&pick(rng, UNCERTAIN).replace("{L}", &level));
         s.push('\n');
     }
     s.push_str(&format!("MRI {:02}/2026: ", rng.gen_range(1..13)));
-    let t = pick(rng, NEGATED);
-    s.push_str(&fill(rng, t, &level));
+    s.push_str(&pick(rng, NEGATED).replace("{L}", &level));
     s.push('\n');
     let diagnosis = if rng.gen_bool(0.55) {
         pick(rng, DORSOPATHY)
