@@ -816,3 +816,67 @@ impl Iterator for CsvRows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_compression_from_names() {
+        assert_eq!(
+            classify(Path::new("a/b.jsonl")),
+            (Format::JsonLines, Compression::None)
+        );
+        assert_eq!(
+            classify(Path::new("x.NDJSON.gz")),
+            (Format::JsonLines, Compression::Gzip)
+        );
+        assert_eq!(
+            classify(Path::new("export.csv.zst")),
+            (Format::Csv, Compression::Zstd)
+        );
+        assert_eq!(
+            classify(Path::new("note.txt")),
+            (Format::Text, Compression::None)
+        );
+    }
+
+    #[test]
+    fn billed_codes_from_arrays_and_strings() {
+        let v: Value = serde_json::json!(["m53.83", " M54.2 ", ""]);
+        assert_eq!(billed_from_json(Some(&v)).unwrap(), vec!["M53.83", "M54.2"]);
+        let v: Value = serde_json::json!("M53.83, M54.12;G99.2");
+        assert_eq!(
+            billed_from_json(Some(&v)).unwrap(),
+            vec!["M53.83", "M54.12", "G99.2"]
+        );
+        assert!(billed_from_json(Some(&serde_json::json!(7))).is_err());
+        assert!(billed_from_json(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn long_lines_are_read_through_without_being_kept() {
+        let data = format!("{}\nshort\n", "x".repeat(100));
+        let mut r = io::BufReader::with_capacity(8, data.as_bytes());
+        let mut buf = Vec::new();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 10).unwrap(), (101, true));
+        assert!(buf.is_empty());
+        buf.clear();
+        assert_eq!(read_line_capped(&mut r, &mut buf, 10).unwrap(), (6, false));
+        assert_eq!(buf, b"short\n");
+    }
+
+    #[test]
+    fn json_errors_never_quote_the_input() {
+        let item = parse_json_line(
+            "f",
+            3,
+            b"{\"id\":\"a\",\"text\":\"secret findings",
+            &InputOptions::default(),
+        );
+        let e = item.note.unwrap_err();
+        assert_eq!(e.error.kind, "invalid_json");
+        assert!(e.error.message.starts_with("line 3:"));
+        assert!(!e.error.message.contains("secret"));
+    }
+}
