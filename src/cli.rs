@@ -190,6 +190,11 @@ pub fn run(cli: Cli) -> Result<i32> {
             if jobs == 0 {
                 anyhow::bail!("-j must be at least 1");
             }
+            if a.paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
+                anyhow::bail!(
+                    "no input: give files or directories to audit, or pipe JSON lines to stdin (see m53audit audit --help)"
+                );
+            }
             let opts = RunOptions {
                 paths: a.paths,
                 output: a.output,
