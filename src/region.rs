@@ -273,7 +273,7 @@ fn grammar() -> &'static Grammar {
         )
         .unwrap(),
         junction: crate::matcher::compile_regex(
-            r"\b(?:(cervico ?-? ?thoracic)|(lower cervical/upper thoracic)|(c/t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
+            r"\b(?:(cervico ?-? ?thoracic|cervical ?[-/] ?thoracic junction|cervical thoracic junction|ctj)|(lower cervical/upper thoracic)|(c ?[/-] ?t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
         )
         .unwrap(),
         sequence_after: crate::matcher::compile_regex(
@@ -508,6 +508,9 @@ mod tests {
             "lower cervical/upper thoracic junction",
             "C7 and T1 vertebrae",
             "C7\u{2013}T1 level",
+            "cervical-thoracic junction",
+            "CTJ",
+            "C-T junction",
             "cervicothoracic junction",
         ] {
             let l = levels(s);
