@@ -339,11 +339,12 @@ pub fn clause_of(
 ) -> Range<usize> {
     let mut lo = sent.start;
     let mut hi = sent.end;
-    for t in triggers {
+    let first = triggers.partition_point(|t| t.start < sent.start);
+    for t in &triggers[first..] {
         if t.start >= sent.end {
             break;
         }
-        if t.start < sent.start || !engine.is_terminator(t) {
+        if !engine.is_terminator(t) {
             continue;
         }
         if t.end <= start {

@@ -554,8 +554,11 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
 
     // Element 4: imaging with a result, of the spine.
     let spinal_sentence = |t: &Term| -> bool {
+        // Terms are sorted by start, so a sentence's terms are contiguous.
         let s = t.sentence;
-        a.terms.iter().any(|o| {
+        let lo = a.terms.partition_point(|o| o.sentence < s);
+        let hi = a.terms.partition_point(|o| o.sentence <= s);
+        a.terms[lo..hi].iter().any(|o| {
             o.sentence == s
                 && match &o.kind {
                     TermKind::Level(m) => !m.landmark,
