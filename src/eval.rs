@@ -105,26 +105,12 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldRecord>> {
                 path.display(),
                 i + 1,
                 e.column(),
-                e.classify_name()
+                crate::input::json_error_class(&e)
             )
         })?;
         out.push(r);
     }
     Ok(out)
-}
-
-trait ClassifyName {
-    fn classify_name(&self) -> &'static str;
-}
-impl ClassifyName for serde_json::Error {
-    fn classify_name(&self) -> &'static str {
-        match self.classify() {
-            serde_json::error::Category::Data => "missing or invalid field",
-            serde_json::error::Category::Syntax => "JSON syntax error",
-            serde_json::error::Category::Eof => "unexpected end",
-            serde_json::error::Category::Io => "I/O error",
-        }
-    }
 }
 
 fn sorted(v: &[String]) -> Vec<String> {

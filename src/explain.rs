@@ -18,17 +18,10 @@ pub fn read_note(path: &Path) -> Result<Note> {
             .context("cannot read stdin")?;
     } else {
         let (_, comp) = crate::input::classify(path);
-        let f = std::fs::File::open(path).with_context(|| format!("{name}: cannot open"))?;
-        match comp {
-            crate::input::Compression::Gzip => {
-                flate2::read::MultiGzDecoder::new(f).read_to_end(&mut raw)
-            }
-            crate::input::Compression::Zstd => {
-                zstd::stream::read::Decoder::new(f)?.read_to_end(&mut raw)
-            }
-            crate::input::Compression::None => std::io::BufReader::new(f).read_to_end(&mut raw),
-        }
-        .with_context(|| format!("{name}: cannot read"))?;
+        crate::input::open(path, comp)
+            .with_context(|| format!("{name}: cannot open"))?
+            .read_to_end(&mut raw)
+            .with_context(|| format!("{name}: cannot read"))?;
     }
     let text = String::from_utf8_lossy(&raw).into_owned();
     let trimmed = text.trim_start();

@@ -176,7 +176,8 @@ pub fn classify(path: &Path) -> (Format, Compression) {
     (format, comp)
 }
 
-fn open(path: &Path, comp: Compression) -> io::Result<Box<dyn Read + Send>> {
+/// Opens a file, decompressing it as its name says.
+pub fn open(path: &Path, comp: Compression) -> io::Result<Box<dyn Read + Send>> {
     let f = File::open(path)?;
     Ok(match comp {
         Compression::None => Box::new(f),
@@ -638,13 +639,17 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
 
 /// A JSON error described by position and class only (never the input text).
 fn json_error(e: &serde_json::Error) -> String {
-    let class = match e.classify() {
+    format!("{} at column {}", json_error_class(e), e.column())
+}
+
+/// The class of a JSON error in words.
+pub fn json_error_class(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
         serde_json::error::Category::Io => "I/O error",
         serde_json::error::Category::Syntax => "JSON syntax error",
         serde_json::error::Category::Data => "unexpected JSON data",
         serde_json::error::Category::Eof => "unexpected end of JSON",
-    };
-    format!("{class} at column {}", e.column())
+    }
 }
 
 /// Reads one line (through `\n`) into `buf`, keeping at most `cap` bytes.

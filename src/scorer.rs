@@ -16,6 +16,7 @@ use crate::analysis::{Analysis, Analyzer, Term, TermKind};
 use crate::assertion::Label;
 use crate::lexicon::{ConceptCategory, SectionKind};
 use crate::region::{LevelKind, Region};
+use crate::text::{contains_ignore_ascii_case, starts_with_ignore_ascii_case};
 use serde::Serialize;
 
 /// The checklist elements, in report order.
@@ -570,8 +571,8 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                     }
                 }
         }) || {
-            let st = ctx.sentence_text(t).to_ascii_lowercase();
-            st.contains("spine") || st.contains("spinal")
+            let st = ctx.sentence_text(t);
+            contains_ignore_ascii_case(st, "spine") || contains_ignore_ascii_case(st, "spinal")
         }
     };
     let imaging: Vec<usize> = ctx
@@ -600,21 +601,21 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 return false;
             }
             let (c, _) = ctx.concept(t).unwrap();
-            let after = a.norm.flat[t.end..].trim_start().to_ascii_lowercase();
+            let after = a.norm.flat[t.end..].trim_start();
             if ["s/p", "post", "status post", "after"]
                 .iter()
-                .any(|w| after.starts_with(w))
+                .any(|w| starts_with_ignore_ascii_case(after, w))
             {
                 return false;
             }
             if c == "onset" {
                 return true;
             }
-            let st = ctx.sentence_text(t).to_ascii_lowercase();
+            let st = ctx.sentence_text(t);
             spinal_sentence(t)
                 || ["neck", "back", "spine", "spinal"]
                     .iter()
-                    .any(|w| st.contains(w))
+                    .any(|w| contains_ignore_ascii_case(st, w))
                 || (neuro_affirmed
                     && [
                         "numbness",
@@ -625,7 +626,7 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                         "paresthesia",
                     ]
                     .iter()
-                    .any(|w| st.contains(w)))
+                    .any(|w| contains_ignore_ascii_case(st, w)))
         })
         .map(|(i, _)| i)
         .collect();
@@ -662,10 +663,10 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 _ => return false,
             }
             if sec.is_plan() {
-                let st = ctx.sentence_text(t).to_ascii_lowercase();
+                let st = ctx.sentence_text(t);
                 return ["continue", "resume", "ongoing", "current"]
                     .iter()
-                    .any(|w| st.contains(w));
+                    .any(|w| contains_ignore_ascii_case(st, w));
             }
             true
         })

@@ -156,6 +156,19 @@ pub fn floor_char_boundary(text: &str, pos: usize) -> usize {
     p
 }
 
+/// Does `hay` contain `needle` (ASCII lower case) ignoring ASCII case?
+/// Allocation-free, for checks in the per-note hot path.
+pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
+/// Does `hay` start with `needle` (ASCII lower case), ignoring ASCII case?
+pub fn starts_with_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    hay.len() >= needle.len()
+        && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+}
+
 /// Normalises a lexicon phrase the way note text is normalised, and lowercases it.
 pub fn normalize_phrase(s: &str) -> String {
     Normalized::new(s.trim()).flat.to_ascii_lowercase()
