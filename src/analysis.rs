@@ -4,7 +4,7 @@
 
 use crate::assertion::{Assertion, ContextEngine, Label, Trigger};
 use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
-use crate::matcher::PhraseMatcher;
+use crate::matcher::MultiMatcher;
 use crate::region::{find_levels, LevelKind, LevelMention, Region, RegionSet, C7_T1};
 use crate::section::{Sectionizer, SentenceSection};
 use crate::text::Normalized;
@@ -94,7 +94,8 @@ pub struct SpanAssertion {
 pub struct Analyzer {
     /// The lexicons it was built from.
     pub lexicons: Lexicons,
-    concepts: PhraseMatcher,
+    /// Concepts (list 0) and ConText triggers (list 1), found in one pass.
+    matchers: MultiMatcher,
     /// The assertion engine.
     pub context: ContextEngine,
     sectionizer: Sectionizer,
@@ -109,14 +110,17 @@ pub struct Analyzer {
 impl Analyzer {
     /// Compiles the matchers for `lexicons`.
     pub fn new(lexicons: Lexicons) -> Self {
+        let context = ContextEngine::new(&lexicons.rules);
         Analyzer {
-            concepts: PhraseMatcher::new(
+            matchers: MultiMatcher::new(vec![
                 lexicons
                     .concepts
                     .iter()
-                    .map(|c| (&c.pattern, &c.anchors[..])),
-            ),
-            context: ContextEngine::new(&lexicons.rules),
+                    .map(|c| (&c.pattern, &c.anchors[..]))
+                    .collect(),
+                context.rule_patterns(),
+            ]),
+            context,
             sectionizer: Sectionizer::new(&lexicons.sections),
             concept_names: lexicons
                 .concepts
@@ -152,9 +156,13 @@ impl Analyzer {
         let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
         let sections = self.sectionizer.assign(&norm.text, &sentences);
         let flat = &norm.flat;
-        let triggers = self.context.triggers(flat);
-        let mut terms: Vec<Term> = Vec::new();
-        for h in self.concepts.find(flat) {
+        let mut found = self.matchers.find(flat);
+        let triggers = self
+            .context
+            .triggers_from_hits(found.pop().unwrap_or_default());
+        let concepts = found.pop().unwrap_or_default();
+        let mut terms: Vec<Term> = Vec::with_capacity(concepts.len() + 8);
+        for h in concepts {
             if self.lexicons.concepts[h.id].category == ConceptCategory::Qualifier {
                 continue;
             }

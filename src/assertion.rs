@@ -11,7 +11,7 @@
 //! `no`. Section defaults add to the triggers: findings in a past-history
 //! section are historical, in a family-history section about family.
 
-use crate::lexicon::{ContextRule, Direction, RuleCategory, SectionKind};
+use crate::lexicon::{ContextRule, Direction, Pattern, RuleCategory, SectionKind};
 use crate::matcher::{Hit, PhraseMatcher};
 use std::ops::Range;
 
@@ -116,9 +116,13 @@ impl ContextEngine {
 
     /// All triggers in `flat` (pseudo-triggers removed), by start.
     pub fn triggers(&self, flat: &str) -> Vec<Trigger> {
-        self.matcher
-            .find(flat)
-            .into_iter()
+        self.triggers_from_hits(self.matcher.find(flat))
+    }
+
+    /// The triggers among rule matches found by a matcher compiled from
+    /// this engine's rules (see [`ContextEngine::rule_patterns`]).
+    pub fn triggers_from_hits(&self, hits: Vec<Hit>) -> Vec<Trigger> {
+        hits.into_iter()
             .filter(|h: &Hit| self.rules[h.id].direction != Direction::Pseudo)
             .map(|h| Trigger {
                 start: h.start,
@@ -126,6 +130,12 @@ impl ContextEngine {
                 rule: h.id,
             })
             .collect()
+    }
+
+    /// The rules' patterns, for compiling them together with other lexicons
+    /// ([`crate::matcher::MultiMatcher`]).
+    pub fn rule_patterns(&self) -> Vec<(&Pattern, &[String])> {
+        self.rules.iter().map(|r| (&r.pattern, &[][..])).collect()
     }
 
     /// Is trigger `t` a terminator?

@@ -1,7 +1,7 @@
-//! Multi-pattern phrase matching: one aho-corasick automaton (leftmost-longest,
-//! ASCII case folded) for the literal phrases of a lexicon, plus its regular
-//! expressions, over the normalised text, keeping only matches at word
-//! boundaries.
+//! Multi-pattern phrase matching: one aho-corasick automaton (ASCII case
+//! folded) for the literal phrases and anchor words of one or more lexicons,
+//! plus their regular expressions, over the normalised text; each lexicon's
+//! matches are leftmost-longest and kept only at word boundaries.
 
 use crate::lexicon::Pattern;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -59,17 +59,62 @@ pub fn asciify(pattern: &str) -> String {
 }
 
 /// Compiled matcher for a list of patterns; build once, share across threads.
+///
+/// A thin view of a [`MultiMatcher`] with one lexicon.
 #[derive(Debug, Clone)]
 pub struct PhraseMatcher {
+    inner: MultiMatcher,
+}
+
+impl PhraseMatcher {
+    /// Compiles `patterns` (each with its anchor words, empty for none);
+    /// entry `i` of the list is reported as id `i`.
+    pub fn new<'a>(patterns: impl IntoIterator<Item = (&'a Pattern, &'a [String])>) -> Self {
+        PhraseMatcher {
+            inner: MultiMatcher::new(vec![patterns.into_iter().collect()]),
+        }
+    }
+
+    /// All non-overlapping matches in `text`, by start; where matches
+    /// overlap the longer one wins.
+    pub fn find(&self, text: &str) -> Vec<Hit> {
+        self.inner.find(text).pop().unwrap_or_default()
+    }
+}
+
+/// Several lexicons' matchers compiled together so that one aho-corasick
+/// pass over the text finds the literal phrases and anchor words of all of
+/// them (each extra pass over a note costs as much as the pass itself).
+/// Each lexicon keeps its own leftmost-longest semantics: the result is the
+/// same as matching each lexicon on its own.
+#[derive(Debug, Clone)]
+pub struct MultiMatcher {
+    /// Every distinct literal and anchor word (ASCII lower-cased), matched
+    /// with overlaps so that no lexicon's match hides another's.
     ac: Option<AhoCorasick>,
-    ac_ids: Vec<usize>,
+    /// Who each automaton pattern belongs to.
+    owners: Vec<Vec<Owner>>,
+    /// The regular expressions of each lexicon.
+    sets: Vec<RegexParts>,
+}
+
+/// One use of an automaton pattern: lexicon `set`, as entry `entry`'s
+/// literal or (`entry == ANCHOR`) as an anchor word.
+#[derive(Debug, Clone, Copy)]
+struct Owner {
+    set: u32,
+    entry: u32,
+}
+
+const ANCHOR: u32 = u32::MAX;
+
+#[derive(Debug, Clone)]
+struct RegexParts {
     /// Regexes without anchors, as one multi-pattern automaton over the
     /// whole text.
     full: Option<(regex_automata::meta::Regex, Vec<usize>)>,
     /// Regexes with anchors, run only in windows around anchor words.
     near: Option<(regex_automata::meta::Regex, Vec<usize>)>,
-    /// The anchor words (all anchored regexes share the windows).
-    anchors: Option<AhoCorasick>,
 }
 
 /// Bytes searched before and after an anchor word.
@@ -91,71 +136,131 @@ fn multi(regexes: &[(String, usize)]) -> Option<(regex_automata::meta::Regex, Ve
     ))
 }
 
-impl PhraseMatcher {
-    /// Compiles `patterns` (each with its anchor words, empty for none);
-    /// entry `i` of the list is reported as id `i`.
-    pub fn new<'a>(patterns: impl IntoIterator<Item = (&'a Pattern, &'a [String])>) -> Self {
-        let mut lits = Vec::new();
-        let mut ac_ids = Vec::new();
-        let mut full = Vec::new();
-        let mut near = Vec::new();
-        let mut anchor_words: Vec<String> = Vec::new();
-        for (i, (p, anchors)) in patterns.into_iter().enumerate() {
-            match p {
-                Pattern::Literal(s) => {
-                    lits.push(s.clone());
-                    ac_ids.push(i);
-                }
-                Pattern::Regex(r) if anchors.is_empty() => full.push((r.clone(), i)),
-                Pattern::Regex(r) => {
-                    near.push((r.clone(), i));
-                    for a in anchors {
-                        if !anchor_words.contains(a) {
-                            anchor_words.push(a.clone());
+/// Keeps the leftmost-longest non-overlapping spans of `spans` (ties: the
+/// lowest id), as an aho-corasick leftmost-longest search would report
+/// them, then drops those not at word boundaries.
+fn leftmost_longest(text: &str, spans: &mut Vec<Hit>) {
+    spans.sort_unstable_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.id.cmp(&b.id))
+    });
+    let mut next = 0;
+    spans.retain(|h| {
+        if h.start < next {
+            return false;
+        }
+        next = h.end;
+        true
+    });
+    spans.retain(|h| crate::text::at_word_boundaries(text, h.start, h.end));
+}
+
+impl MultiMatcher {
+    /// Compiles one matcher per list; `find` returns the hits of list `k`
+    /// at index `k`, with entry ids as positions in that list.
+    pub fn new(lists: Vec<Vec<(&Pattern, &[String])>>) -> Self {
+        let mut literals: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<Owner>> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        let mut add = |word: &str, owner: Owner| {
+            let key = word.to_ascii_lowercase();
+            let k = *index.entry(key.clone()).or_insert_with(|| {
+                literals.push(key);
+                owners.push(Vec::new());
+                literals.len() - 1
+            });
+            let list = &mut owners[k];
+            let dup = list
+                .iter()
+                .any(|o| o.set == owner.set && o.entry == ANCHOR && owner.entry == ANCHOR);
+            if !dup {
+                list.push(owner);
+            }
+        };
+        let mut sets = Vec::new();
+        for (set, patterns) in lists.into_iter().enumerate() {
+            let mut full = Vec::new();
+            let mut near = Vec::new();
+            for (i, (p, anchors)) in patterns.into_iter().enumerate() {
+                match p {
+                    Pattern::Literal(s) => add(
+                        s,
+                        Owner {
+                            set: set as u32,
+                            entry: i as u32,
+                        },
+                    ),
+                    Pattern::Regex(r) if anchors.is_empty() => full.push((r.clone(), i)),
+                    Pattern::Regex(r) => {
+                        near.push((r.clone(), i));
+                        for a in anchors {
+                            add(
+                                a,
+                                Owner {
+                                    set: set as u32,
+                                    entry: ANCHOR,
+                                },
+                            );
                         }
                     }
                 }
             }
+            sets.push(RegexParts {
+                full: multi(&full),
+                near: multi(&near),
+            });
         }
-        let ac = (!lits.is_empty()).then(|| {
+        let ac = (!literals.is_empty()).then(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
+                .match_kind(MatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
-                .build(&lits)
+                .build(&literals)
                 .expect("lexicon automaton builds")
         });
-        let anchors = (!anchor_words.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&anchor_words)
-                .expect("anchor automaton builds")
-        });
-        PhraseMatcher {
-            ac,
-            ac_ids,
-            full: multi(&full),
-            near: multi(&near),
-            anchors,
-        }
+        MultiMatcher { ac, owners, sets }
     }
 
-    /// All non-overlapping matches in `text`, by start; where matches
-    /// overlap the longer one wins.
-    pub fn find(&self, text: &str) -> Vec<Hit> {
-        let mut hits = Vec::new();
+    /// The matches of each list in `text`: non-overlapping, by start; where
+    /// matches overlap the longer one wins.
+    pub fn find(&self, text: &str) -> Vec<Vec<Hit>> {
+        let n = self.sets.len();
+        let mut lits: Vec<Vec<Hit>> = vec![Vec::new(); n];
+        let mut anchors: Vec<Vec<Hit>> = vec![Vec::new(); n];
         if let Some(ac) = &self.ac {
-            for m in ac.find_iter(text) {
-                if crate::text::at_word_boundaries(text, m.start(), m.end()) {
-                    hits.push(Hit {
+            for m in ac.find_overlapping_iter(text) {
+                for o in &self.owners[m.pattern().as_usize()] {
+                    let (to, id) = if o.entry == ANCHOR {
+                        (&mut anchors[o.set as usize], 0)
+                    } else {
+                        (&mut lits[o.set as usize], o.entry as usize)
+                    };
+                    to.push(Hit {
                         start: m.start(),
                         end: m.end(),
-                        id: self.ac_ids[m.pattern().as_usize()],
+                        id,
                     });
                 }
             }
         }
+        lits.iter_mut()
+            .zip(anchors.iter_mut())
+            .zip(&self.sets)
+            .map(|((hits, anchors), parts)| {
+                leftmost_longest(text, hits);
+                leftmost_longest(text, anchors);
+                parts.add_regex_hits(text, anchors, std::mem::take(hits))
+            })
+            .collect()
+    }
+}
+
+impl RegexParts {
+    /// Adds the regex matches to the literal `hits` (leftmost-longest,
+    /// word-bounded) and resolves overlaps: the longer match wins.
+    fn add_regex_hits(&self, text: &str, anchors: &[Hit], mut hits: Vec<Hit>) -> Vec<Hit> {
         let literal_count = hits.len();
         let push = |m: regex_automata::Match, ids: &[usize], hits: &mut Vec<Hit>| {
             if m.start() < m.end() && crate::text::at_word_boundaries(text, m.start(), m.end()) {
@@ -171,15 +276,12 @@ impl PhraseMatcher {
                 push(m, ids, &mut hits);
             }
         }
-        if let (Some((re, ids)), Some(anchors)) = (&self.near, &self.anchors) {
+        if let Some((re, ids)) = &self.near {
             // Merge the windows around anchor words, then search each once.
             let mut windows: Vec<(usize, usize)> = Vec::new();
-            for m in anchors.find_iter(text) {
-                if !crate::text::at_word_boundaries(text, m.start(), m.end()) {
-                    continue;
-                }
-                let lo = m.start().saturating_sub(WINDOW_BEFORE);
-                let hi = (m.end() + WINDOW_AFTER).min(text.len());
+            for m in anchors {
+                let lo = m.start.saturating_sub(WINDOW_BEFORE);
+                let hi = (m.end + WINDOW_AFTER).min(text.len());
                 match windows.last_mut() {
                     Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
                     _ => windows.push((lo, hi)),
@@ -248,6 +350,29 @@ mod tests {
         let hits = m.find("No change in herniation; nope, no HERNIATION");
         let ids: Vec<usize> = hits.iter().map(|h| h.id).collect();
         assert_eq!(ids, vec![1, 2, 0, 2]);
+    }
+
+    #[test]
+    fn lists_compiled_together_keep_their_own_matches() {
+        let a = [lit("no"), lit("disc herniation"), lit("herniation")];
+        let b = [lit("No change in"), lit("no"), lit("change")];
+        let together = MultiMatcher::new(vec![
+            a.iter().map(|p| (p, &[][..])).collect(),
+            b.iter().map(|p| (p, &[][..])).collect(),
+        ]);
+        let text = "No change in disc herniation; no herniation, nochange";
+        let found = together.find(text);
+        // Each list matches as if it were alone: a longer phrase of one list
+        // does not hide a shorter one of the other.
+        assert_eq!(found[0], plain(&a).find(text));
+        assert_eq!(found[1], plain(&b).find(text));
+        let spans =
+            |hits: &[Hit]| -> Vec<&str> { hits.iter().map(|h| &text[h.start..h.end]).collect() };
+        assert_eq!(
+            spans(&found[0]),
+            ["No", "disc herniation", "no", "herniation"]
+        );
+        assert_eq!(spans(&found[1]), ["No change in", "no"]);
     }
 
     #[test]
