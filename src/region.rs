@@ -248,10 +248,13 @@ fn regions_of_segments(segments: u32) -> RegionSet {
 }
 
 struct Grammar {
-    vertebra: Regex,
     second: Regex,
     segment_range: Regex,
-    junction: Regex,
+    /// Junction words; run only near `junction_keys`.
+    junction: regex_automata::meta::Regex,
+    /// A word every junction expression contains (`thorac`, `junction`,
+    /// `lumbo`, `ctj`), found in one fast pass.
+    junction_keys: Regex,
     sequence_after: Regex,
     sequence_before: Regex,
     landmark_after: Regex,
@@ -261,7 +264,6 @@ struct Grammar {
 fn grammar() -> &'static Grammar {
     static G: OnceLock<Grammar> = OnceLock::new();
     G.get_or_init(|| Grammar {
-        vertebra: crate::matcher::compile_regex(r"\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)").unwrap(),
         // What may follow a first vertebra to make a segment or range:
         // separator, optional letter, number.
         second: crate::matcher::compile_regex(
@@ -272,10 +274,14 @@ fn grammar() -> &'static Grammar {
             r"^(?: ?- ?| to | through | thru )([ctls]) ?(\d{1,2}) ?[-/] ?(?:([ctls]) ?)?(\d{1,2})\b",
         )
         .unwrap(),
-        junction: crate::matcher::compile_regex(
-            r"\b(?:(cervico ?-? ?thoracic|cervical ?[-/] ?thoracic junction|cervical thoracic junction|ctj)|(lower cervical/upper thoracic)|(c ?[/-] ?t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
-        )
+        junction: regex_automata::meta::Regex::new(&format!(
+            "(?i){}",
+            crate::matcher::asciify(
+                r"\b(?:(cervico ?-? ?thoracic|cervical ?[-/] ?thoracic junction|cervical thoracic junction|ctj)|(lower cervical/upper thoracic)|(c ?[/-] ?t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
+            )
+        ))
         .unwrap(),
+        junction_keys: Regex::new("(?i-u)thorac|junction|lumbo|ctj").unwrap(),
         sequence_after: crate::matcher::compile_regex(
             r"^(?: ?-? ?(?:weighted|w|wi|flair|stir|signal|hyperintens\w*|hypointens\w*|images?|sequences?|fs|fat|post|pre|lesions?|cord signal|mapping|relaxation|n[0-3x]|m[01x]|and t2|, ?t2|/t2|/flair|and stir|, ?stir)\b)",
         )
@@ -301,15 +307,15 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
     let g = grammar();
     let mut out = Vec::new();
     let mut pos = 0;
-    while let Some(m) = g.vertebra.find_at(flat, pos) {
-        let start = m.start();
+    while let Some((start, end)) = next_vertebra(flat.as_bytes(), pos) {
         // The match is "occiput"/"occ", or a letter, an optional space and digits.
-        let text = m.as_str().as_bytes();
+        let matched = &flat[start..end];
+        let text = matched.as_bytes();
         let occiput = text.len() >= 3 && text[..3].eq_ignore_ascii_case(b"occ");
         let digits: &str = if occiput {
             ""
         } else {
-            m.as_str()[1..].trim_start()
+            matched[1..].trim_start()
         };
         let (v1, root1): (Option<u8>, Option<u8>) = if occiput {
             (Some(0), None)
@@ -324,7 +330,7 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
             (vertebra_index(letter, n), root)
         };
         let letter1 = (!occiput).then(|| text[0].to_ascii_uppercase());
-        let mut end = m.end();
+        let mut end = end;
         let mut mention: Option<LevelMention> = None;
         if let Some(v1) = v1 {
             if let Some(c2) = g.second.captures(&flat[end..]) {
@@ -431,30 +437,124 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
             pos += 1;
         }
     }
-    for caps in g.junction.captures_iter(flat) {
-        let m = caps.get(0).unwrap();
-        let seg = if caps.get(5).is_some() {
-            19
-        } else if caps.get(6).is_some() {
-            24
-        } else {
-            C7_T1
-        };
-        // "C7-T1 junction" is already a segment mention.
-        if caps.get(7).is_some() {
-            continue;
+    // Junction expressions are searched only around their key words: no
+    // expression is longer than JUNCTION_REACH on either side of its key.
+    const JUNCTION_REACH: usize = 48;
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    for k in g.junction_keys.find_iter(flat) {
+        let lo = k.start().saturating_sub(JUNCTION_REACH);
+        let hi = (k.end() + JUNCTION_REACH).min(flat.len());
+        match windows.last_mut() {
+            Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
+            _ => windows.push((lo, hi)),
         }
-        out.push(LevelMention {
-            start: m.start(),
-            end: m.end(),
-            kind: LevelKind::Junction,
-            segments: 1 << seg,
-            regions: RegionSet::one(Region::of_segment(seg)),
-            landmark: is_landmark(g, flat, m.start(), m.end()),
-        });
+    }
+    let mut last_end = 0;
+    for (lo, hi) in windows {
+        let lo = crate::text::floor_char_boundary(flat, lo).max(last_end);
+        let hi = crate::text::floor_char_boundary(flat, hi);
+        let input = regex_automata::Input::new(flat).span(lo..hi);
+        for caps in g.junction.captures_iter(input) {
+            let Some(m) = caps.get_match() else { continue };
+            last_end = m.end();
+            let seg = if caps.get_group(5).is_some() {
+                19
+            } else if caps.get_group(6).is_some() {
+                24
+            } else {
+                C7_T1
+            };
+            // "C7-T1 junction" is already a segment mention.
+            if caps.get_group(7).is_some() {
+                continue;
+            }
+            out.push(LevelMention {
+                start: m.start(),
+                end: m.end(),
+                kind: LevelKind::Junction,
+                segments: 1 << seg,
+                regions: RegionSet::one(Region::of_segment(seg)),
+                landmark: is_landmark(g, flat, m.start(), m.end()),
+            });
+        }
     }
     out.sort_by_key(|m| (m.start, m.end));
     out
+}
+
+/// Is `b` an ASCII word byte (`[0-9A-Za-z_]`, what `\b` of the grammar sees)?
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The next vertebra token at or after `from`: `occiput`/`occ`, or one of
+/// the letters C, T, L, S, an optional space and one or two digits, as a
+/// whole word (`\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)`, written out
+/// by hand because it runs over every byte of every note).
+fn next_vertebra(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let boundary_after = |i: usize| b.get(i).is_none_or(|&c| !is_word_byte(c));
+    // One or two digits at `k`, then a word boundary.
+    let digits = |k: usize| -> Option<usize> {
+        if !b.get(k)?.is_ascii_digit() {
+            return None;
+        }
+        if b.get(k + 1).is_some_and(u8::is_ascii_digit) {
+            boundary_after(k + 2).then_some(k + 2)
+        } else {
+            boundary_after(k + 1).then_some(k + 1)
+        }
+    };
+    // Byte classes: 0 not a word byte, 1 a word byte, 2 a letter that may
+    // start a vertebra token.
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = if matches!(b.to_ascii_lowercase(), b'c' | b't' | b'l' | b's' | b'o') {
+                2
+            } else if b.is_ascii_alphanumeric() || b == b'_' {
+                1
+            } else {
+                0
+            };
+            c += 1;
+        }
+        t
+    };
+    let mut i = from;
+    let mut after_word = i > 0 && is_word_byte(b[i - 1]);
+    while i < b.len() {
+        let class = CLASS[b[i] as usize];
+        let candidate = class == 2 && !after_word;
+        after_word = class != 0;
+        if candidate {
+            let c = b[i].to_ascii_lowercase();
+            let found = if c == b'o' {
+                let word = |w: &[u8]| {
+                    b.len() >= i + w.len()
+                        && b[i..i + w.len()].eq_ignore_ascii_case(w)
+                        && boundary_after(i + w.len())
+                };
+                if word(b"occiput") {
+                    Some(i + 7)
+                } else if word(b"occ") {
+                    Some(i + 3)
+                } else {
+                    None
+                }
+            } else if b.get(i + 1) == Some(&b' ') {
+                digits(i + 2).or_else(|| digits(i + 1))
+            } else {
+                digits(i + 1)
+            };
+            if let Some(end) = found {
+                return Some((i, end));
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// A level used only as a landmark: a dermatome/myotome/medial branch, or
