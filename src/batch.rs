@@ -132,7 +132,11 @@ fn process(auditor: &Auditor, raw: Raw, opts: &InputOptions, format: OutputForma
         }
         Err(e) => (Output::Error(e), None),
     };
-    let mut line = Vec::new();
+    let mut line = Vec::with_capacity(if format == OutputFormat::Jsonl {
+        1024 + (4 * item.bytes).min(1 << 20)
+    } else {
+        0
+    });
     let brief = Brief::of(&out);
     let out = if format == OutputFormat::Jsonl {
         // Serialise and drop the record here, on the worker thread.

@@ -17,6 +17,7 @@ pub mod cli;
 pub mod eval;
 pub mod explain;
 pub mod input;
+pub mod jsonl;
 pub mod lexicon;
 pub mod matcher;
 pub mod negex;

@@ -1,0 +1,216 @@
+//! The JSON-lines writer for output records.
+//!
+//! Records are written straight into a byte buffer, keys and fixed
+//! fragments as pre-formed bytes: at archive scale the record is several
+//! times the size of the note and the generic serializer (which escapes
+//! every key and goes through a map serializer per struct) cost more than
+//! the analysis of the note. The bytes are exactly `serde_json::to_vec` of
+//! the record (the `Serialize` derives stay the definition of the format;
+//! a test holds the two together).
+
+use crate::record::{Checklist, ElementOut, ErrorRecord, Evidence, Output, Record};
+use crate::scorer::Gap;
+
+/// Appends `out` as one JSON line (with the trailing newline) to `buf`.
+pub fn write_line(out: &Output, buf: &mut Vec<u8>) {
+    match out {
+        Output::Audited(r) => record(r, buf),
+        Output::Error(e) => error(e, buf),
+    }
+    buf.push(b'\n');
+}
+
+fn record(r: &Record, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"{\"id\":");
+    string(&r.id, buf);
+    buf.extend_from_slice(b",\"verdict\":\"");
+    buf.extend_from_slice(r.verdict.name().as_bytes());
+    buf.extend_from_slice(b"\",\"codes\":");
+    strings(&r.codes, buf);
+    buf.extend_from_slice(b",\"score\":");
+    number(r.score as usize, buf);
+    buf.extend_from_slice(b",\"reason\":");
+    string(&r.reason, buf);
+    buf.extend_from_slice(b",\"checklist\":");
+    checklist(&r.checklist, buf);
+    buf.extend_from_slice(b",\"gaps\":[");
+    for (i, g) in r.gaps.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        gap(g, buf);
+    }
+    buf.extend_from_slice(b"],\"billed\":");
+    strings(&r.billed, buf);
+    buf.extend_from_slice(match r.billed_agrees {
+        None => b",\"billed_agrees\":null,\"notes\":".as_slice(),
+        Some(true) => b",\"billed_agrees\":true,\"notes\":",
+        Some(false) => b",\"billed_agrees\":false,\"notes\":",
+    });
+    strings(&r.notes, buf);
+    buf.extend_from_slice(b",\"evidence\":[");
+    for (i, e) in r.evidence.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        evidence(e, buf);
+    }
+    buf.extend_from_slice(b"]}");
+}
+
+fn checklist(c: &Checklist, buf: &mut Vec<u8>) {
+    let elements: [(&[u8], &ElementOut); 7] = [
+        (b"{\"region\":", &c.region),
+        (b",\"pathology\":", &c.pathology),
+        (b",\"disc_excluded\":", &c.disc_excluded),
+        (b",\"neuro_excluded\":", &c.neuro_excluded),
+        (b",\"imaging\":", &c.imaging),
+        (b",\"chronicity\":", &c.chronicity),
+        (b",\"conservative_care\":", &c.conservative_care),
+    ];
+    for (key, el) in elements {
+        buf.extend_from_slice(key);
+        buf.extend_from_slice(b"{\"status\":");
+        string(&el.status, buf);
+        buf.extend_from_slice(b",\"evidence\":[");
+        for (i, &k) in el.evidence.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            number(k, buf);
+        }
+        buf.extend_from_slice(b"]}");
+    }
+    buf.push(b'}');
+}
+
+fn gap(g: &Gap, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"{\"element\":");
+    string(&g.element, buf);
+    buf.extend_from_slice(b",\"reason\":");
+    string(&g.reason, buf);
+    buf.extend_from_slice(b",\"query\":");
+    string(&g.query, buf);
+    buf.push(b'}');
+}
+
+fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"{\"start\":");
+    number(e.start, buf);
+    buf.extend_from_slice(b",\"end\":");
+    number(e.end, buf);
+    buf.extend_from_slice(b",\"text\":");
+    string(&e.text, buf);
+    buf.extend_from_slice(b",\"concept\":");
+    string(e.concept, buf);
+    buf.extend_from_slice(b",\"category\":");
+    string(e.category, buf);
+    buf.extend_from_slice(b",\"assertion\":");
+    string(e.assertion, buf);
+    buf.extend_from_slice(b",\"section\":");
+    string(e.section, buf);
+    buf.extend_from_slice(b",\"region\":");
+    match &e.region {
+        Some(r) => string(r, buf),
+        None => buf.extend_from_slice(b"null"),
+    }
+    if let Some(t) = e.trigger {
+        buf.extend_from_slice(b",\"trigger\":");
+        string(t, buf);
+    }
+    if e.decisive {
+        buf.extend_from_slice(b",\"decisive\":true");
+    }
+    buf.push(b'}');
+}
+
+fn error(e: &ErrorRecord, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"{\"id\":");
+    string(&e.id, buf);
+    buf.extend_from_slice(b",\"error\":{\"kind\":");
+    string(&e.error.kind, buf);
+    buf.extend_from_slice(b",\"message\":");
+    string(&e.error.message, buf);
+    buf.extend_from_slice(b"}}");
+}
+
+fn strings(xs: &[String], buf: &mut Vec<u8>) {
+    buf.push(b'[');
+    for (i, s) in xs.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        string(s, buf);
+    }
+    buf.push(b']');
+}
+
+fn number(n: usize, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// A JSON string. Text without quotes, backslashes or control characters
+/// (nearly all of it) is copied as is; anything else is escaped by
+/// serde_json, so the escaping is serde_json's.
+fn string(s: &str, buf: &mut Vec<u8>) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        serde_json::to_writer(&mut *buf, s).expect("strings serialise");
+    } else {
+        buf.reserve(s.len() + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{ErrorInfo, Note};
+    use crate::{Auditor, Lexicons};
+
+    fn same_as_serde(out: &Output) {
+        let mut ours = Vec::new();
+        write_line(out, &mut ours);
+        let mut theirs = serde_json::to_vec(out).unwrap();
+        theirs.push(b'\n');
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs)
+        );
+    }
+
+    #[test]
+    fn records_are_byte_identical_to_serde_json() {
+        let auditor = Auditor::new(Lexicons::builtin());
+        let texts = [
+            "Assessment: C7-T1 interspinous ligament thickening. No disc herniation at C7-T1.\nMRI 03/2026: no stenosis. Pain x 6 months despite PT.",
+            "Quote \"C7-T1\" back\\slash, tab\there, bell\u{7}, del\u{7f}, line\u{2028}sep, é, 🙂 cervicothoracic facet syndrome, non-degenerative.",
+            "Possible C6-7 radiculopathy; family history: mother with cervical myelopathy.",
+            "",
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            let note = Note {
+                id: format!("n\"{i}\\\n"),
+                text: text.to_string(),
+                billed: vec!["M53.83".into(), "M54.1\t2".into()],
+            };
+            let mut rec = auditor.audit(&note);
+            if i == 1 {
+                rec.notes.push("a note\nwith a newline".into());
+            }
+            assert!(i == 3 || !rec.evidence.is_empty());
+            same_as_serde(&Output::Audited(Box::new(rec.clone())));
+            rec.billed.clear();
+            rec.billed_agrees = None;
+            same_as_serde(&Output::Audited(Box::new(rec)));
+        }
+        same_as_serde(&Output::Error(ErrorRecord {
+            id: "file.jsonl:3".into(),
+            error: ErrorInfo {
+                kind: "invalid_json".into(),
+                message: "line 3: expected `\"` at column 7\u{1}".into(),
+            },
+        }));
+    }
+}
