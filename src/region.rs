@@ -492,7 +492,7 @@ fn is_word_byte(b: u8) -> bool {
 /// whole word (`\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)`, written out
 /// by hand because it runs over every byte of every note).
 fn next_vertebra(b: &[u8], from: usize) -> Option<(usize, usize)> {
-    let boundary_after = |i: usize| b.get(i).is_none_or(|&c| !is_word_byte(c));
+    let boundary_after = |i: usize| b.get(i).map_or(true, |&c| !is_word_byte(c));
     // One or two digits at `k`, then a word boundary.
     let digits = |k: usize| -> Option<usize> {
         if !b.get(k)?.is_ascii_digit() {
