@@ -27,7 +27,19 @@ pub fn split(text: &str, abbreviations: &HashSet<String>) -> Vec<Range<usize>> {
             out.push(s + lead..e - trail);
         }
     };
-    while i < b.len() {
+    // The next `!` (rare, so found on its own; memchr takes three bytes).
+    let mut bang = memchr::memchr(b'!', b).unwrap_or(b.len());
+    loop {
+        // Skip to the next byte that can end a sentence.
+        if bang < i {
+            bang = memchr::memchr(b'!', &b[i..]).map_or(b.len(), |p| i + p);
+        }
+        i = memchr::memchr3(b'\n', b'.', b'?', &b[i..])
+            .map_or(b.len(), |p| i + p)
+            .min(bang);
+        if i >= b.len() {
+            break;
+        }
         match b[i] {
             b'\n' => {
                 if !wrapped(text, line_start, i) {
@@ -120,11 +132,19 @@ fn ends_sentence(text: &str, start: usize, dot: usize, abbreviations: &HashSet<S
     if word.len() == 1 && word.as_bytes()[0].is_ascii_uppercase() {
         return false;
     }
-    let lower = word.to_ascii_lowercase();
-    if abbreviations.contains(lower.trim_start_matches(|c: char| !c.is_alphanumeric())) {
-        // An abbreviation ends a sentence only before a capitalised word on a
-        // new line; "Dr. Smith" and "approx. 3" run on.
-        return false;
+    // Abbreviations are short: look the word up lower-cased in a stack
+    // buffer (no allocation per full stop).
+    let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let mut buf = [0u8; 24];
+    if word.len() <= buf.len() {
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        let lower = std::str::from_utf8(lower).expect("ASCII lower-casing keeps UTF-8");
+        if abbreviations.contains(lower) {
+            // "Dr. Smith" and "approx. 3" run on.
+            return false;
+        }
     }
     true
 }
