@@ -435,6 +435,23 @@ pub struct Lexicons {
     pub table: Vec<TableRow>,
     /// `gaps.tsv`.
     pub gaps: Vec<GapQuery>,
+    /// `scorer_words.tsv`.
+    pub scorer_words: ScorerWords,
+}
+
+/// The word lists of `scorer_words.tsv` (see the file for what each does).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScorerWords {
+    /// The sentence is about the spine.
+    pub spine_context: Vec<String>,
+    /// A duration in a sentence naming one of these is a spinal symptom duration.
+    pub symptom_site: Vec<String>,
+    /// Neurological symptoms that date a radiculopathy/myelopathy.
+    pub neuro_symptom: Vec<String>,
+    /// Words after a duration that make it the time since a procedure.
+    pub dates_procedure: Vec<String>,
+    /// Words that make planned care count as care tried.
+    pub ongoing_care: Vec<String>,
 }
 
 /// The lexicon files, by name, with their built-in contents.
@@ -455,6 +472,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../lexicons/more_specific.tsv"),
     ),
     ("gaps.tsv", include_str!("../lexicons/gaps.tsv")),
+    (
+        "scorer_words.tsv",
+        include_str!("../lexicons/scorer_words.tsv"),
+    ),
 ];
 
 /// A table file split into rows: (line number, fields).
@@ -562,6 +583,8 @@ impl Lexicons {
         let table = parse_table(f, t, &concepts)?;
         let (f, t) = get(6);
         let gaps = parse_gaps(f, t)?;
+        let (f, t) = get(7);
+        let scorer_words = parse_scorer_words(f, t)?;
         Ok(Lexicons {
             concepts,
             rules,
@@ -570,6 +593,7 @@ impl Lexicons {
             regions,
             table,
             gaps,
+            scorer_words,
         })
     }
 
@@ -919,6 +943,50 @@ fn parse_gaps(file: &str, text: &str) -> Result<Vec<GapQuery>, LexiconError> {
     Ok(out)
 }
 
+fn parse_scorer_words(file: &str, text: &str) -> Result<ScorerWords, LexiconError> {
+    const LISTS: [&str; 5] = [
+        "spine_context",
+        "symptom_site",
+        "neuro_symptom",
+        "dates_procedure",
+        "ongoing_care",
+    ];
+    let t = Table::parse(file, text, &["list", "word"])?;
+    let mut w = ScorerWords::default();
+    for (line, f) in t.rows {
+        let word = f[1].trim().to_ascii_lowercase();
+        let list = match f[0].trim() {
+            "spine_context" => &mut w.spine_context,
+            "symptom_site" => &mut w.symptom_site,
+            "neuro_symptom" => &mut w.neuro_symptom,
+            "dates_procedure" => &mut w.dates_procedure,
+            "ongoing_care" => &mut w.ongoing_care,
+            other => {
+                return Err(invalid(
+                    t.file,
+                    line,
+                    format!(
+                        "unknown list `{other}` (expected one of {})",
+                        LISTS.join(", ")
+                    ),
+                ))
+            }
+        };
+        if word.is_empty() {
+            return Err(invalid(t.file, line, "empty word"));
+        }
+        if list.contains(&word) {
+            return Err(invalid(
+                t.file,
+                line,
+                format!("`{word}` is already in list `{}`", f[0].trim()),
+            ));
+        }
+        list.push(word);
+    }
+    Ok(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -985,6 +1053,38 @@ mod tests {
             err.contains("concepts.tsv:2") && err.contains("regular expression"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn scorer_words_are_checked() {
+        let lex = Lexicons::builtin();
+        assert!(lex
+            .scorer_words
+            .ongoing_care
+            .contains(&"continue".to_string()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scorer_words.tsv");
+        std::fs::write(&path, "list\tword\nongoing\tcontinue\n").unwrap();
+        let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(
+            err.contains("scorer_words.tsv:2") && err.contains("unknown list `ongoing`"),
+            "{err}"
+        );
+        std::fs::write(
+            &path,
+            "list\tword\n# x\nsymptom_site\tneck\nsymptom_site\tNeck\n",
+        )
+        .unwrap();
+        let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(
+            err.contains("scorer_words.tsv:4") && err.contains("already"),
+            "{err}"
+        );
+        // A coder's own list replaces the built-in one.
+        std::fs::write(&path, "list\tword\nongoing_care\tkeep up\n").unwrap();
+        let lex = Lexicons::load(Some(dir.path())).unwrap();
+        assert_eq!(lex.scorer_words.ongoing_care, ["keep up"]);
+        assert!(lex.scorer_words.spine_context.is_empty());
     }
 
     #[test]

@@ -554,6 +554,7 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
     let neuro_el = exclusion(&is_neuro, &is_neuro);
 
     // Element 4: imaging with a result, of the spine.
+    let words = &lex.scorer_words;
     let spinal_sentence = |t: &Term| -> bool {
         // Terms are sorted by start, so a sentence's terms are contiguous.
         let s = t.sentence;
@@ -572,7 +573,10 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 }
         }) || {
             let st = ctx.sentence_text(t);
-            contains_ignore_ascii_case(st, "spine") || contains_ignore_ascii_case(st, "spinal")
+            words
+                .spine_context
+                .iter()
+                .any(|w| contains_ignore_ascii_case(st, w))
         }
     };
     let imaging: Vec<usize> = ctx
@@ -602,7 +606,8 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             }
             let (c, _) = ctx.concept(t).unwrap();
             let after = a.norm.flat[t.end..].trim_start();
-            if ["s/p", "post", "status post", "after"]
+            if words
+                .dates_procedure
                 .iter()
                 .any(|w| starts_with_ignore_ascii_case(after, w))
             {
@@ -613,20 +618,15 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             }
             let st = ctx.sentence_text(t);
             spinal_sentence(t)
-                || ["neck", "back", "spine", "spinal"]
+                || words
+                    .symptom_site
                     .iter()
                     .any(|w| contains_ignore_ascii_case(st, w))
                 || (neuro_affirmed
-                    && [
-                        "numbness",
-                        "tingling",
-                        "weakness",
-                        "clumsiness",
-                        "gait",
-                        "paresthesia",
-                    ]
-                    .iter()
-                    .any(|w| contains_ignore_ascii_case(st, w)))
+                    && words
+                        .neuro_symptom
+                        .iter()
+                        .any(|w| contains_ignore_ascii_case(st, w)))
         })
         .map(|(i, _)| i)
         .collect();
@@ -664,7 +664,8 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             }
             if sec.is_plan() {
                 let st = ctx.sentence_text(t);
-                return ["continue", "resume", "ongoing", "current"]
+                return words
+                    .ongoing_care
                     .iter()
                     .any(|w| contains_ignore_ascii_case(st, w));
             }
