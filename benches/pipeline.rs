@@ -1,9 +1,16 @@
 //! Criterion benchmark of the per-note pipeline (audit + JSON record), with
 //! throughput in bytes, on a seeded synthetic corpus (`m53audit::synth`) and,
-//! when present, on real MTSamples transcriptions.
+//! when present, on real MTSamples transcriptions; and of each stage of the
+//! pipeline on its own (group `stages`, synthetic corpus), to show where the
+//! time goes.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use m53audit::{Auditor, Lexicons, Note, Output};
+use std::hint::black_box;
+
+/// The allocator of the `m53audit` binary, so that the figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn corpus_synthetic() -> Vec<Note> {
     let mut buf = Vec::new();
@@ -70,5 +77,97 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn stages(c: &mut Criterion) {
+    use m53audit::{matcher::MultiMatcher, region, scorer, sentence, text::Normalized};
+    let lex = Lexicons::builtin();
+    let auditor = Auditor::new(lex.clone());
+    let notes = corpus_synthetic();
+    let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
+    let norms: Vec<Normalized> = notes.iter().map(|n| Normalized::new(&n.text)).collect();
+    let matchers = MultiMatcher::new(vec![
+        lex.concepts
+            .iter()
+            .map(|c| (&c.pattern, &c.anchors[..]))
+            .collect(),
+        lex.rules.iter().map(|r| (&r.pattern, &[][..])).collect(),
+    ]);
+    let analyses: Vec<_> = notes
+        .iter()
+        .map(|n| auditor.analyzer.analyze(&n.text))
+        .collect();
+    let decisions: Vec<_> = analyses
+        .iter()
+        .map(|a| scorer::decide(&auditor.analyzer, a))
+        .collect();
+    let records: Vec<Output> = notes
+        .iter()
+        .zip(&analyses)
+        .zip(&decisions)
+        .map(|((n, a), d)| Output::Audited(Box::new(auditor.record(n, a, d))))
+        .collect();
+    let mut g = c.benchmark_group("stages");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("normalize", |b| {
+        b.iter(|| {
+            notes
+                .iter()
+                .for_each(|n| drop(black_box(Normalized::new(&n.text))))
+        })
+    });
+    g.bench_function("sentences", |b| {
+        b.iter(|| {
+            norms
+                .iter()
+                .for_each(|n| drop(black_box(sentence::split(&n.text, &lex.abbreviations))))
+        })
+    });
+    g.bench_function("concepts+triggers", |b| {
+        b.iter(|| {
+            norms
+                .iter()
+                .for_each(|n| drop(black_box(matchers.find(&n.flat))))
+        })
+    });
+    g.bench_function("levels", |b| {
+        b.iter(|| {
+            norms
+                .iter()
+                .for_each(|n| drop(black_box(region::find_levels(&n.flat))))
+        })
+    });
+    g.bench_function("analyze (all of the above + assertion, placement)", |b| {
+        b.iter(|| {
+            notes
+                .iter()
+                .for_each(|n| drop(black_box(auditor.analyzer.analyze(&n.text))))
+        })
+    });
+    g.bench_function("decide", |b| {
+        b.iter(|| {
+            analyses
+                .iter()
+                .for_each(|a| drop(black_box(scorer::decide(&auditor.analyzer, a))))
+        })
+    });
+    g.bench_function("record", |b| {
+        b.iter(|| {
+            for ((n, a), d) in notes.iter().zip(&analyses).zip(&decisions) {
+                drop(black_box(auditor.record(n, a, d)));
+            }
+        })
+    });
+    g.bench_function("json", |b| {
+        let mut line = Vec::new();
+        b.iter(|| {
+            for r in &records {
+                m53audit::output::to_json_line(r, &mut line);
+                black_box(&line);
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, stages);
 criterion_main!(benches);

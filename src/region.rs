@@ -250,11 +250,8 @@ fn regions_of_segments(segments: u32) -> RegionSet {
 struct Grammar {
     second: Regex,
     segment_range: Regex,
-    /// Junction words; run only near `junction_keys`.
+    /// Junction words; run anchored at the word starts where they may begin.
     junction: regex_automata::meta::Regex,
-    /// A word every junction expression contains (`thorac`, `junction`,
-    /// `lumbo`, `ctj`), found in one fast pass.
-    junction_keys: Regex,
     sequence_after: Regex,
     sequence_before: Regex,
     landmark_after: Regex,
@@ -281,7 +278,6 @@ fn grammar() -> &'static Grammar {
             )
         ))
         .unwrap(),
-        junction_keys: Regex::new("(?i-u)thorac|junction|lumbo|ctj").unwrap(),
         sequence_after: crate::matcher::compile_regex(
             r"^(?: ?-? ?(?:weighted|w|wi|flair|stir|signal|hyperintens\w*|hypointens\w*|images?|sequences?|fs|fat|post|pre|lesions?|cord signal|mapping|relaxation|n[0-3x]|m[01x]|and t2|, ?t2|/t2|/flair|and stir|, ?stir)\b)",
         )
@@ -307,7 +303,8 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
     let g = grammar();
     let mut out = Vec::new();
     let mut pos = 0;
-    while let Some((start, end)) = next_vertebra(flat.as_bytes(), pos) {
+    let mut junctions = Vec::new();
+    while let Some((start, end)) = next_vertebra(flat.as_bytes(), pos, &mut junctions) {
         // The match is "occiput"/"occ", or a letter, an optional space and digits.
         let matched = &flat[start..end];
         let text = matched.as_bytes();
@@ -437,46 +434,39 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
             pos += 1;
         }
     }
-    // Junction expressions are searched only around their key words: no
-    // expression is longer than JUNCTION_REACH on either side of its key.
-    const JUNCTION_REACH: usize = 48;
-    let mut windows: Vec<(usize, usize)> = Vec::new();
-    for k in g.junction_keys.find_iter(flat) {
-        let lo = k.start().saturating_sub(JUNCTION_REACH);
-        let hi = (k.end() + JUNCTION_REACH).min(flat.len());
-        match windows.last_mut() {
-            Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
-            _ => windows.push((lo, hi)),
-        }
-    }
+    // Junction expressions start at a word start that the vertebra scan
+    // has already seen (`junctions`); the expression runs anchored there.
     let mut last_end = 0;
-    for (lo, hi) in windows {
-        let lo = crate::text::floor_char_boundary(flat, lo).max(last_end);
-        let hi = crate::text::floor_char_boundary(flat, hi);
-        let input = regex_automata::Input::new(flat).span(lo..hi);
-        for caps in g.junction.captures_iter(input) {
-            let Some(m) = caps.get_match() else { continue };
-            last_end = m.end();
-            let seg = if caps.get_group(5).is_some() {
-                19
-            } else if caps.get_group(6).is_some() {
-                24
-            } else {
-                C7_T1
-            };
-            // "C7-T1 junction" is already a segment mention.
-            if caps.get_group(7).is_some() {
-                continue;
-            }
-            out.push(LevelMention {
-                start: m.start(),
-                end: m.end(),
-                kind: LevelKind::Junction,
-                segments: 1 << seg,
-                regions: RegionSet::one(Region::of_segment(seg)),
-                landmark: is_landmark(g, flat, m.start(), m.end()),
-            });
+    let mut caps = g.junction.create_captures();
+    for i in junctions {
+        if i < last_end {
+            continue;
         }
+        let input = regex_automata::Input::new(flat)
+            .span(i..flat.len())
+            .anchored(regex_automata::Anchored::Yes);
+        g.junction.search_captures(&input, &mut caps);
+        let Some(m) = caps.get_match() else { continue };
+        last_end = m.end();
+        let seg = if caps.get_group(5).is_some() {
+            19
+        } else if caps.get_group(6).is_some() {
+            24
+        } else {
+            C7_T1
+        };
+        // "C7-T1 junction" is already a segment mention.
+        if caps.get_group(7).is_some() {
+            continue;
+        }
+        out.push(LevelMention {
+            start: m.start(),
+            end: m.end(),
+            kind: LevelKind::Junction,
+            segments: 1 << seg,
+            regions: RegionSet::one(Region::of_segment(seg)),
+            landmark: is_landmark(g, flat, m.start(), m.end()),
+        });
     }
     out.sort_by_key(|m| (m.start, m.end));
     out
@@ -490,8 +480,9 @@ fn is_word_byte(b: u8) -> bool {
 /// The next vertebra token at or after `from`: `occiput`/`occ`, or one of
 /// the letters C, T, L, S, an optional space and one or two digits, as a
 /// whole word (`\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)`, written out
-/// by hand because it runs over every byte of every note).
-fn next_vertebra(b: &[u8], from: usize) -> Option<(usize, usize)> {
+/// by hand because it runs over every byte of every note). Word starts on
+/// the way where a junction expression may begin are added to `junctions`.
+fn next_vertebra(b: &[u8], from: usize, junctions: &mut Vec<usize>) -> Option<(usize, usize)> {
     let boundary_after = |i: usize| b.get(i).map_or(true, |&c| !is_word_byte(c));
     // One or two digits at `k`, then a word boundary.
     let digits = |k: usize| -> Option<usize> {
@@ -530,6 +521,9 @@ fn next_vertebra(b: &[u8], from: usize) -> Option<(usize, usize)> {
         after_word = class != 0;
         if candidate {
             let c = b[i].to_ascii_lowercase();
+            if may_start_junction(&b[i..]) {
+                junctions.push(i);
+            }
             let found = if c == b'o' {
                 let word = |w: &[u8]| {
                     b.len() >= i + w.len()
@@ -555,6 +549,25 @@ fn next_vertebra(b: &[u8], from: usize) -> Option<(usize, usize)> {
         i += 1;
     }
     None
+}
+
+/// Can a junction expression start at the start of `rest` (a word start)?
+/// Every alternative of the junction grammar begins with one of these; the
+/// `C7-T1 junction` alternative is left out (it only stops the segment being
+/// read twice, and no other alternative can start inside it).
+fn may_start_junction(rest: &[u8]) -> bool {
+    let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+    match rest[0].to_ascii_lowercase() {
+        b'c' => {
+            starts(b"cervic")
+                || starts(b"ct")
+                || matches!(rest.get(1), Some(b'/' | b'-'))
+                || (rest.get(1) == Some(&b' ') && matches!(rest.get(2), Some(b'/' | b'-')))
+        }
+        b'l' => starts(b"lower") || starts(b"lumbo"),
+        b't' => starts(b"thoraco"),
+        _ => false,
+    }
 }
 
 /// A level used only as a landmark: a dermatome/myotome/medial branch, or
@@ -652,6 +665,89 @@ mod tests {
         assert!(ct("C5 through T1"));
         assert!(ct("C6\u{2013}T3"));
         assert!(!ct("from T1 through T12"));
+    }
+
+    #[test]
+    fn junction_scan_finds_what_the_grammar_finds_anywhere() {
+        // The scan runs the junction grammar only at word starts it picks;
+        // it must find exactly what a search of the whole text finds.
+        let g = grammar();
+        let phrases = [
+            "cervicothoracic",
+            "Cervico-thoracic",
+            "cervico - thoracic",
+            "cervical-thoracic junction",
+            "cervical / thoracic junction",
+            "cervical thoracic junction",
+            "CTJ",
+            "lower cervical/upper thoracic",
+            "C/T junction",
+            "c / t junction",
+            "C-T junction",
+            "c -t junction",
+            "CT junction",
+            "thoracolumbar",
+            "thoraco-lumbar",
+            "Lumbosacral",
+            "lumbo - sacral",
+            "C7-T1 junction",
+            "c7 - t1 junction",
+            "ct scan",
+            "cervical spine",
+            "lower back",
+            "thoracic",
+            "lumbar",
+            "c/o",
+            "ctx",
+        ];
+        for (k, p) in phrases.iter().enumerate() {
+            for text in [
+                p.to_string(),
+                format!("Pain at the {p}."),
+                format!("x{p} and {p}y"),
+                format!("{p}{p} ({p}) {}", phrases[(k + 1) % phrases.len()]),
+            ] {
+                let scanned: Vec<(usize, usize)> = find_levels(&text)
+                    .into_iter()
+                    .filter(|m| m.kind == LevelKind::Junction)
+                    .map(|m| (m.start, m.end))
+                    .collect();
+                let searched: Vec<(usize, usize)> = g
+                    .junction
+                    .captures_iter(text.as_str())
+                    .filter(|c| c.get_group(7).is_none())
+                    .filter_map(|c| c.get_match())
+                    .map(|m| (m.start(), m.end()))
+                    .collect();
+                assert_eq!(scanned, searched, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn vertebra_scan_finds_what_the_token_regex_finds() {
+        let re =
+            crate::matcher::compile_regex(r"\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)").unwrap();
+        let texts = [
+            "C7-T1, c 7, T12 L1, s1; l5-s1 C123 xc7 c7x C7_ t1. (T1) occ-C1 Occiput OCC occipital",
+            "T 1 T  1 c 12 c 123 c77 s 0 o1 occ1 ct1 tt1 -l4 /c5 é c6 c\u{2013}7",
+            "",
+            "c",
+            "occ",
+            "t 1",
+        ];
+        for text in texts {
+            let b = text.as_bytes();
+            let mut scanned = Vec::new();
+            let mut pos = 0;
+            while let Some((s, e)) = next_vertebra(b, pos, &mut Vec::new()) {
+                scanned.push((s, e));
+                pos = e.max(s + 1);
+            }
+            let searched: Vec<(usize, usize)> =
+                re.find_iter(text).map(|m| (m.start(), m.end())).collect();
+            assert_eq!(scanned, searched, "{text}");
+        }
     }
 
     #[test]

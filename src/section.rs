@@ -65,9 +65,11 @@ impl Sectionizer {
             let sent = &text[s.clone()];
             let at_line_start =
                 s.start == 0 || text[..s.start].trim_end_matches(' ').ends_with('\n');
-            let (candidate, header_end) = match sent.find(':') {
-                Some(p) if p <= 48 => (&sent[..p], Some(s.start + p + 1)),
-                _ => (sent.trim_end_matches(['.', ' ']), None),
+            // A header's colon is within its first 48 bytes.
+            let head = &sent.as_bytes()[..sent.len().min(49)];
+            let (candidate, header_end) = match memchr::memchr(b':', head) {
+                Some(p) => (&sent[..p], Some(s.start + p + 1)),
+                None => (sent.trim_end_matches(['.', ' ']), None),
             };
             // A whole-line header without a colon only counts when it is the
             // entire sentence and alone on its line.
@@ -81,10 +83,12 @@ impl Sectionizer {
             };
             // One-letter SOAP headers ("S:", "A:") only at a line start.
             let found = found.filter(|_| candidate.trim().len() > 1 || at_line_start);
-            let all_caps = candidate.chars().any(|c| c.is_alphabetic())
-                && !candidate.chars().any(|c| c.is_lowercase());
+            let all_caps = || {
+                candidate.chars().any(|c| c.is_alphabetic())
+                    && !candidate.chars().any(|c| c.is_lowercase())
+            };
             match found {
-                Some(kind) if at_line_start || all_caps => {
+                Some(kind) if at_line_start || all_caps() => {
                     current = kind;
                     out.push(SentenceSection {
                         kind,
