@@ -4,10 +4,12 @@
 //!
 //! The pipeline, one module per stage, data flowing one way:
 //! note → [`text`] (normalised text + offset map) → [`sentence`] and
-//! [`section`] → [`matcher`] (concepts), [`region`] (levels) and
-//! [`assertion`] (ConText) → [`analysis`] (placed, asserted terms) →
-//! [`scorer`] (verdict, checklist, gaps) → [`record`] (output record).
-//! Lexicons and rules are data ([`lexicon`]), embedded and overridable.
+//! [`section`] → [`matcher`] (concepts and ConText triggers in one pass),
+//! [`region`] (levels) and [`assertion`] (ConText) → [`analysis`] (placed,
+//! asserted terms) → [`scorer`] (verdict, checklist, gaps) → [`record`]
+//! (output record) → [`jsonl`] / [`output`] (formats); [`batch`] runs it
+//! over archives. Lexicons and rules are data ([`lexicon`]), embedded and
+//! overridable.
 #![warn(missing_docs)]
 
 pub mod analysis;
