@@ -73,7 +73,7 @@ pub struct Report {
     pub verdict_accuracy: f64,
     /// Per verdict.
     pub per_verdict: BTreeMap<String, Prf>,
-    /// confusion[expected][got].
+    /// `confusion[expected][got]`.
     pub confusion: BTreeMap<String, BTreeMap<String, usize>>,
     /// Notes whose codes equal the expected codes exactly (as sets).
     pub code_exact_agreement: f64,
