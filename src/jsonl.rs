@@ -33,14 +33,9 @@ fn record(r: &Record, buf: &mut Vec<u8>) {
     string(&r.reason, buf);
     buf.extend_from_slice(b",\"checklist\":");
     checklist(&r.checklist, buf);
-    buf.extend_from_slice(b",\"gaps\":[");
-    for (i, g) in r.gaps.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        gap(g, buf);
-    }
-    buf.extend_from_slice(b"],\"billed\":");
+    buf.extend_from_slice(b",\"gaps\":");
+    array(&r.gaps, buf, gap);
+    buf.extend_from_slice(b",\"billed\":");
     strings(&r.billed, buf);
     buf.extend_from_slice(match r.billed_agrees {
         None => b",\"billed_agrees\":null,\"notes\":".as_slice(),
@@ -48,14 +43,9 @@ fn record(r: &Record, buf: &mut Vec<u8>) {
         Some(false) => b",\"billed_agrees\":false,\"notes\":",
     });
     strings(&r.notes, buf);
-    buf.extend_from_slice(b",\"evidence\":[");
-    for (i, e) in r.evidence.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        evidence(e, buf);
-    }
-    buf.extend_from_slice(b"]}");
+    buf.extend_from_slice(b",\"evidence\":");
+    array(&r.evidence, buf, evidence);
+    buf.push(b'}');
 }
 
 fn checklist(c: &Checklist, buf: &mut Vec<u8>) {
@@ -72,14 +62,9 @@ fn checklist(c: &Checklist, buf: &mut Vec<u8>) {
         buf.extend_from_slice(key);
         buf.extend_from_slice(b"{\"status\":");
         string(&el.status, buf);
-        buf.extend_from_slice(b",\"evidence\":[");
-        for (i, &k) in el.evidence.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
-            number(k, buf);
-        }
-        buf.extend_from_slice(b"]}");
+        buf.extend_from_slice(b",\"evidence\":");
+        array(&el.evidence, buf, |&k, buf| number(k, buf));
+        buf.push(b'}');
     }
     buf.push(b'}');
 }
@@ -134,15 +119,20 @@ fn error(e: &ErrorRecord, buf: &mut Vec<u8>) {
     buf.extend_from_slice(b"}}");
 }
 
-fn strings(xs: &[String], buf: &mut Vec<u8>) {
+/// A JSON array of `xs`, each written by `item`.
+fn array<T>(xs: &[T], buf: &mut Vec<u8>, item: impl Fn(&T, &mut Vec<u8>)) {
     buf.push(b'[');
-    for (i, s) in xs.iter().enumerate() {
+    for (i, x) in xs.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
-        string(s, buf);
+        item(x, buf);
     }
     buf.push(b']');
+}
+
+fn strings(xs: &[String], buf: &mut Vec<u8>) {
+    array(xs, buf, |s, buf| string(s, buf));
 }
 
 fn number(n: usize, buf: &mut Vec<u8>) {
