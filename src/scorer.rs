@@ -16,7 +16,7 @@ use crate::analysis::{Analysis, Analyzer, Term, TermKind};
 use crate::assertion::Label;
 use crate::lexicon::{ConceptCategory, SectionKind};
 use crate::region::{LevelKind, Region};
-use crate::text::{contains_ignore_ascii_case, starts_with_ignore_ascii_case};
+use crate::text::{contains_word_ignore_ascii_case, starts_with_ignore_ascii_case};
 use serde::Serialize;
 
 /// The checklist elements, in report order.
@@ -576,7 +576,7 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             words
                 .spine_context
                 .iter()
-                .any(|w| contains_ignore_ascii_case(st, w))
+                .any(|w| contains_word_ignore_ascii_case(st, w))
         }
     };
     let imaging: Vec<usize> = ctx
@@ -621,12 +621,12 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 || words
                     .symptom_site
                     .iter()
-                    .any(|w| contains_ignore_ascii_case(st, w))
+                    .any(|w| contains_word_ignore_ascii_case(st, w))
                 || (neuro_affirmed
                     && words
                         .neuro_symptom
                         .iter()
-                        .any(|w| contains_ignore_ascii_case(st, w)))
+                        .any(|w| contains_word_ignore_ascii_case(st, w)))
         })
         .map(|(i, _)| i)
         .collect();
@@ -667,7 +667,7 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 return words
                     .ongoing_care
                     .iter()
-                    .any(|w| contains_ignore_ascii_case(st, w));
+                    .any(|w| contains_word_ignore_ascii_case(st, w));
             }
             true
         })

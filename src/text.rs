@@ -168,6 +168,16 @@ pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
     n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
+/// Does `hay` contain `needle` as a whole word or phrase (at word
+/// boundaries), ignoring ASCII case? `current` is not found in `recurrent`.
+pub fn contains_word_ignore_ascii_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    !n.is_empty()
+        && h.windows(n.len())
+            .enumerate()
+            .any(|(i, w)| w.eq_ignore_ascii_case(n) && at_word_boundaries(hay, i, i + n.len()))
+}
+
 /// Does `hay` start with `needle` (ASCII lower case), ignoring ASCII case?
 pub fn starts_with_ignore_ascii_case(hay: &str, needle: &str) -> bool {
     hay.len() >= needle.len()
@@ -282,6 +292,25 @@ fn ascii_word_count(text: &str, limit: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_words_only() {
+        assert!(contains_word_ignore_ascii_case("Low BACK pain", "back"));
+        assert!(contains_word_ignore_ascii_case("c-spine films", "spine"));
+        assert!(!contains_word_ignore_ascii_case(
+            "negative feedback",
+            "back"
+        ));
+        assert!(!contains_word_ignore_ascii_case(
+            "recurrent pain",
+            "current"
+        ));
+        assert!(contains_word_ignore_ascii_case(
+            "status post fusion",
+            "status post"
+        ));
+        assert!(!contains_word_ignore_ascii_case("anything", ""));
+    }
 
     #[test]
     fn dashes_spaces_and_quotes_normalise_with_exact_offsets() {
