@@ -290,3 +290,55 @@ fn csv_inputs_and_clear_column_errors() {
     assert_eq!(recs[0]["billed_agrees"], true);
     assert_eq!(recs[1]["verdict"], "pain_only");
 }
+
+/// Runs `args` on a pseudo-terminal (util-linux `script`, part of every
+/// Debian system) and returns what the terminal showed.
+fn on_a_terminal(args: &[&str]) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let mut cmd = quote(env!("CARGO_BIN_EXE_m53audit"));
+    for a in args {
+        cmd.push(' ');
+        cmd.push_str(&quote(a));
+    }
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux `script` runs the binary on a pseudo-terminal");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn progress_bar_on_a_terminal_one_summary_line_when_piped() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.jsonl");
+    let target = target.to_str().unwrap();
+    // On a terminal: a progress bar with bytes, rate, notes and ETA (the
+    // total size is known for plain files), then the summary line.
+    let tty = on_a_terminal(&["audit", "corpora/sample", "-o", target]);
+    assert!(tty.contains("ETA"), "{tty}");
+    assert!(tty.contains("KiB/s"), "{tty}");
+    assert!(tty.contains("10 notes ETA"), "{tty}");
+    assert!(
+        tty.contains("m53audit: 10 notes (10 audited, 0 errors)"),
+        "{tty}"
+    );
+    // --quiet silences it.
+    let quiet = on_a_terminal(&["audit", "corpora/sample", "-q", "-o", target]);
+    assert!(quiet.trim().is_empty(), "{quiet}");
+    // Piped: no bar, only the one-line summary.
+    let out = bin()
+        .args(["audit", "corpora/sample", "-o", target])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("m53audit: 10 notes (10 audited, 0 errors)"),
+        "{err}"
+    );
+    assert!(!err.contains("ETA"), "{err}");
+}
