@@ -4,9 +4,10 @@
 //!
 //! Three stages joined by bounded channels: a reader thread cuts the input
 //! into chunks (at most [`CHUNK_NOTES`] notes or [`CHUNK_BYTES`] bytes); the
-//! worker pool (`-j N`) parses and audits each chunk in parallel, keeping its
-//! order; a writer thread writes the records. At most a few chunks are in
-//! flight, so peak memory does not grow with the archive. Output to a file
+//! worker pool (`-j N`) parses and audits whole chunks, several at once; the
+//! writer puts them back in input order and writes the records. At most
+//! `2N + 2` chunks are in flight (the reader waits for the writer), so peak
+//! memory does not grow with the archive. Output to a file
 //! goes to `FILE.partial` and is renamed when complete; a progress file
 //! beside it (`FILE.partial.progress`) records how many input notes are
 //! written, so `--resume` can continue an interrupted run.
@@ -15,7 +16,6 @@ use crate::input::{expand, InputOptions, Item, Items, Raw, Source};
 use crate::output::{to_json_line, Brief, CsvSink, OutputFormat, Sink, Summary};
 use crate::record::{Auditor, Output};
 use anyhow::{bail, Context, Result};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -267,14 +267,31 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         .context("cannot start the worker threads")?;
 
     let mut items = Items::new(sources, opts.input.clone());
-    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<Vec<Raw>>(2);
-    let (done_tx, done_rx) = crossbeam_channel::bounded::<Vec<Done>>(2);
+    // Chunks are processed whole, each by one worker, several at once, and
+    // put back in input order by the writer. A chunk may start only when
+    // the writer has written all but `window - 1` of the chunks before it
+    // (one token per chunk in flight), so a slow chunk cannot make the
+    // finished ones behind it pile up in memory.
+    let jobs = opts.jobs.max(1);
+    let window = 2 * jobs + 2;
+    let (token_tx, token_rx) = crossbeam_channel::bounded::<()>(window);
+    for _ in 0..window {
+        token_tx.send(()).expect("token channel has room");
+    }
+    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<(u64, Vec<Raw>)>(jobs);
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, Vec<Done>)>(window);
     let fatal = std::thread::scope(|scope| -> Result<Option<crate::input::InputError>> {
         // Reader.
         let reader = scope.spawn(move || {
             let mut skipped = 0u64;
             let mut chunk = Vec::with_capacity(CHUNK_NOTES);
             let mut chunk_bytes = 0;
+            let mut seq = 0u64;
+            let mut send = |chunk: Vec<Raw>| -> bool {
+                let sent = token_rx.recv().is_ok() && chunk_tx.send((seq, chunk)).is_ok();
+                seq += 1;
+                sent
+            };
             for raw in items.by_ref() {
                 if skipped < skip {
                     skipped += 1;
@@ -286,14 +303,14 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
                 };
                 chunk.push(raw);
                 if chunk.len() >= CHUNK_NOTES || chunk_bytes >= CHUNK_BYTES {
-                    if chunk_tx.send(std::mem::take(&mut chunk)).is_err() {
+                    if !send(std::mem::take(&mut chunk)) {
                         return items.fatal.take();
                     }
                     chunk_bytes = 0;
                 }
             }
             if !chunk.is_empty() {
-                let _ = chunk_tx.send(chunk);
+                send(chunk);
             }
             items.fatal.take()
         });
@@ -301,22 +318,37 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         let input_opts = opts.input.clone();
         let format = opts.format;
         let work = scope.spawn(move || {
-            for chunk in chunk_rx {
-                let done: Vec<Done> = pool.install(|| {
-                    chunk
-                        .into_par_iter()
-                        .map(|raw| process(auditor, raw, &input_opts, format))
-                        .collect()
-                });
-                if done_tx.send(done).is_err() {
-                    break;
+            pool.in_place_scope_fifo(|tasks| {
+                for (seq, chunk) in chunk_rx {
+                    let done_tx = done_tx.clone();
+                    let input_opts = &input_opts;
+                    tasks.spawn_fifo(move |_| {
+                        let done: Vec<Done> = chunk
+                            .into_iter()
+                            .map(|raw| process(auditor, raw, input_opts, format))
+                            .collect();
+                        let _ = done_tx.send((seq, done));
+                    });
                 }
-            }
+            });
         });
         // Writer (this thread).
         let prog_path = file_output.as_ref().map(|o| progress_path(o));
         let mut write_err: Option<anyhow::Error> = None;
-        for done in done_rx {
+        let mut pending: std::collections::BTreeMap<u64, Vec<Done>> = Default::default();
+        let mut next = 0u64;
+        let in_order = done_rx.into_iter().flat_map(|(seq, done)| {
+            pending.insert(seq, done);
+            let mut ready = Vec::new();
+            while let Some(d) = pending.remove(&next) {
+                ready.push(d);
+                next += 1;
+            }
+            ready
+        });
+        for done in in_order {
+            // The chunk is out of the window; the reader may start another.
+            let _ = token_tx.send(());
             if write_err.is_some() {
                 continue;
             }
