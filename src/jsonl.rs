@@ -21,16 +21,14 @@ pub fn write_line(out: &Output, buf: &mut Vec<u8>) {
 }
 
 fn record(r: &Record, buf: &mut Vec<u8>) {
-    buf.extend_from_slice(b"{\"id\":");
-    string(&r.id, buf);
+    field(b"{\"id\":", &r.id, buf);
     buf.extend_from_slice(b",\"verdict\":\"");
     buf.extend_from_slice(r.verdict.name().as_bytes());
     buf.extend_from_slice(b"\",\"codes\":");
     strings(&r.codes, buf);
     buf.extend_from_slice(b",\"score\":");
     number(r.score as usize, buf);
-    buf.extend_from_slice(b",\"reason\":");
-    string(&r.reason, buf);
+    field(b",\"reason\":", &r.reason, buf);
     buf.extend_from_slice(b",\"checklist\":");
     checklist(&r.checklist, buf);
     buf.extend_from_slice(b",\"gaps\":");
@@ -60,8 +58,7 @@ fn checklist(c: &Checklist, buf: &mut Vec<u8>) {
     ];
     for (key, el) in elements {
         buf.extend_from_slice(key);
-        buf.extend_from_slice(b"{\"status\":");
-        string(&el.status, buf);
+        field(b"{\"status\":", &el.status, buf);
         buf.extend_from_slice(b",\"evidence\":");
         array(&el.evidence, buf, |&k, buf| number(k, buf));
         buf.push(b'}');
@@ -70,12 +67,9 @@ fn checklist(c: &Checklist, buf: &mut Vec<u8>) {
 }
 
 fn gap(g: &Gap, buf: &mut Vec<u8>) {
-    buf.extend_from_slice(b"{\"element\":");
-    string(&g.element, buf);
-    buf.extend_from_slice(b",\"reason\":");
-    string(&g.reason, buf);
-    buf.extend_from_slice(b",\"query\":");
-    string(&g.query, buf);
+    field(b"{\"element\":", &g.element, buf);
+    field(b",\"reason\":", &g.reason, buf);
+    field(b",\"query\":", &g.query, buf);
     buf.push(b'}');
 }
 
@@ -84,24 +78,18 @@ fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
     number(e.start, buf);
     buf.extend_from_slice(b",\"end\":");
     number(e.end, buf);
-    buf.extend_from_slice(b",\"text\":");
-    string(&e.text, buf);
-    buf.extend_from_slice(b",\"concept\":");
-    string(e.concept, buf);
-    buf.extend_from_slice(b",\"category\":");
-    string(e.category, buf);
-    buf.extend_from_slice(b",\"assertion\":");
-    string(e.assertion, buf);
-    buf.extend_from_slice(b",\"section\":");
-    string(e.section, buf);
+    field(b",\"text\":", &e.text, buf);
+    field(b",\"concept\":", e.concept, buf);
+    field(b",\"category\":", e.category, buf);
+    field(b",\"assertion\":", e.assertion, buf);
+    field(b",\"section\":", e.section, buf);
     buf.extend_from_slice(b",\"region\":");
     match &e.region {
         Some(r) => string(r, buf),
         None => buf.extend_from_slice(b"null"),
     }
     if let Some(t) = e.trigger {
-        buf.extend_from_slice(b",\"trigger\":");
-        string(t, buf);
+        field(b",\"trigger\":", t, buf);
     }
     if e.decisive {
         buf.extend_from_slice(b",\"decisive\":true");
@@ -110,12 +98,9 @@ fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
 }
 
 fn error(e: &ErrorRecord, buf: &mut Vec<u8>) {
-    buf.extend_from_slice(b"{\"id\":");
-    string(&e.id, buf);
-    buf.extend_from_slice(b",\"error\":{\"kind\":");
-    string(&e.error.kind, buf);
-    buf.extend_from_slice(b",\"message\":");
-    string(&e.error.message, buf);
+    field(b"{\"id\":", &e.id, buf);
+    field(b",\"error\":{\"kind\":", &e.error.kind, buf);
+    field(b",\"message\":", &e.error.message, buf);
     buf.extend_from_slice(b"}}");
 }
 
@@ -137,6 +122,12 @@ fn strings(xs: &[String], buf: &mut Vec<u8>) {
 
 fn number(n: usize, buf: &mut Vec<u8>) {
     buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// A key (pre-formed bytes with its separator and colon) and a string value.
+fn field(key: &[u8], value: &str, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(key);
+    string(value, buf);
 }
 
 /// A JSON string. Text without quotes, backslashes or control characters
