@@ -223,7 +223,9 @@ impl Analyzer {
     pub fn assert_norm_span(&self, norm: Normalized, start: usize, end: usize) -> SpanAssertion {
         let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
         let sections = self.sectionizer.assign(&norm.text, &sentences);
-        let triggers = self.context.triggers(&norm.flat);
+        let triggers = self
+            .context
+            .triggers_from_hits(self.matchers.find(&norm.flat).pop().unwrap_or_default());
         let si = sentences
             .iter()
             .position(|r| r.end > start)

@@ -100,7 +100,9 @@ pub struct Trigger {
 /// Compiled ConText rules.
 #[derive(Debug, Clone)]
 pub struct ContextEngine {
-    matcher: PhraseMatcher,
+    /// The engine's own trigger automaton, compiled on first use: the
+    /// analyzer finds triggers in its shared pass and never needs it.
+    matcher: std::sync::OnceLock<PhraseMatcher>,
     /// The rules, in file order.
     pub rules: Vec<ContextRule>,
 }
@@ -109,14 +111,17 @@ impl ContextEngine {
     /// Compiles the rules.
     pub fn new(rules: &[ContextRule]) -> Self {
         ContextEngine {
-            matcher: PhraseMatcher::new(rules.iter().map(|r| (&r.pattern, &[][..]))),
+            matcher: std::sync::OnceLock::new(),
             rules: rules.to_vec(),
         }
     }
 
     /// All triggers in `flat` (pseudo-triggers removed), by start.
     pub fn triggers(&self, flat: &str) -> Vec<Trigger> {
-        self.triggers_from_hits(self.matcher.find(flat))
+        let matcher = self
+            .matcher
+            .get_or_init(|| PhraseMatcher::new(self.rule_patterns()));
+        self.triggers_from_hits(matcher.find(flat))
     }
 
     /// The triggers among rule matches found by a matcher compiled from
