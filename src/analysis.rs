@@ -369,13 +369,12 @@ pub fn clause_of(
 /// Levels named in a line-opening label (`C7-T1: ...`, `Cervicothoracic
 /// junction: ...`) of the line the sentence starts on.
 fn line_label(terms: &[Term], text: &str, sent: &Range<usize>) -> Placement {
-    let line_start = text[..sent.start].rfind('\n').map_or(0, |p| p + 1);
-    let line_end = text[line_start..]
-        .find('\n')
-        .map_or(text.len(), |p| line_start + p);
-    let line = &text[line_start..line_end];
-    let colon = match line.find(':') {
-        Some(p) if p <= 48 => line_start + p,
+    let bytes = text.as_bytes();
+    let line_start = memchr::memrchr(b'\n', &bytes[..sent.start]).map_or(0, |p| p + 1);
+    // A label's colon is among the line's first 49 bytes: look no further.
+    let head = &bytes[line_start..bytes.len().min(line_start + 49)];
+    let colon = match memchr::memchr2(b':', b'\n', head) {
+        Some(p) if head[p] == b':' => line_start + p,
         _ => return Placement::default(),
     };
     let mut p = Placement::default();

@@ -172,10 +172,29 @@ pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
 /// boundaries), ignoring ASCII case? `current` is not found in `recurrent`.
 pub fn contains_word_ignore_ascii_case(hay: &str, needle: &str) -> bool {
     let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    !n.is_empty()
-        && h.windows(n.len())
-            .enumerate()
-            .any(|(i, w)| w.eq_ignore_ascii_case(n) && at_word_boundaries(hay, i, i + n.len()))
+    let Some(&first) = n.first() else {
+        return false;
+    };
+    if n.len() > h.len() {
+        return false;
+    }
+    // Candidates are the positions of the first byte in either case (memchr
+    // skips the rest); the needle's first byte starts a character, so every
+    // candidate is a character boundary.
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    let last_start = h.len() - n.len();
+    let mut from = 0;
+    while let Some(p) = memchr::memchr2(lower, upper, &h[from..=last_start]) {
+        let i = from + p;
+        if h[i..i + n.len()].eq_ignore_ascii_case(n) && at_word_boundaries(hay, i, i + n.len()) {
+            return true;
+        }
+        from = i + 1;
+        if from > last_start {
+            break;
+        }
+    }
+    false
 }
 
 /// Does `hay` start with `needle` (ASCII lower case), ignoring ASCII case?
@@ -310,6 +329,21 @@ mod tests {
             "status post"
         ));
         assert!(!contains_word_ignore_ascii_case("anything", ""));
+    }
+
+    proptest::proptest! {
+        /// The memchr search finds exactly what trying every position finds.
+        #[test]
+        fn word_search_agrees_with_trying_every_position(
+            hay in "([a-cA-C]{1,3}|[ ./é-]){0,12}",
+            needle in "[a-c]{1,3}( [a-c]{1,2})?|é[a-c]",
+        ) {
+            let naive = hay.as_bytes().windows(needle.len()).enumerate().any(|(i, w)| {
+                w.eq_ignore_ascii_case(needle.as_bytes())
+                    && at_word_boundaries(&hay, i, i + needle.len())
+            });
+            proptest::prop_assert_eq!(contains_word_ignore_ascii_case(&hay, &needle), naive);
+        }
     }
 
     #[test]
