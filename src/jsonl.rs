@@ -58,7 +58,7 @@ fn checklist(c: &Checklist, buf: &mut Vec<u8>) {
     ];
     for (key, el) in elements {
         buf.extend_from_slice(key);
-        field(b"{\"status\":", &el.status, buf);
+        name_field(b"{\"status\":", &el.status, buf);
         buf.extend_from_slice(b",\"evidence\":");
         array(&el.evidence, buf, |&k, buf| number(k, buf));
         buf.push(b'}');
@@ -79,13 +79,13 @@ fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
     buf.extend_from_slice(b",\"end\":");
     number(e.end, buf);
     field(b",\"text\":", &e.text, buf);
-    field(b",\"concept\":", e.concept, buf);
-    field(b",\"category\":", e.category, buf);
-    field(b",\"assertion\":", e.assertion, buf);
-    field(b",\"section\":", e.section, buf);
+    name_field(b",\"concept\":", e.concept, buf);
+    name_field(b",\"category\":", e.category, buf);
+    name_field(b",\"assertion\":", e.assertion, buf);
+    name_field(b",\"section\":", e.section, buf);
     buf.extend_from_slice(b",\"region\":");
     match &e.region {
-        Some(r) => string(r, buf),
+        Some(r) => name(r, buf),
         None => buf.extend_from_slice(b"null"),
     }
     if let Some(t) = e.trigger {
@@ -128,6 +128,24 @@ fn number(n: usize, buf: &mut Vec<u8>) {
 fn field(key: &[u8], value: &str, buf: &mut Vec<u8>) {
     buf.extend_from_slice(key);
     string(value, buf);
+}
+
+/// A key and a name from a fixed vocabulary (see [`name`]).
+fn name_field(key: &[u8], value: &str, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(key);
+    name(value, buf);
+}
+
+/// A name from a fixed vocabulary: a concept (the lexicon loader allows
+/// only `a-z` and `_`), a category, label, section, region or status (names
+/// in the code). None needs escaping, so none is checked: most strings of a
+/// record are these, and short.
+fn name(s: &str, buf: &mut Vec<u8>) {
+    debug_assert!(!needs_escape(s.as_bytes()), "name needs escaping");
+    buf.reserve(s.len() + 2);
+    buf.push(b'"');
+    buf.extend_from_slice(s.as_bytes());
+    buf.push(b'"');
 }
 
 /// A JSON string. Text without quotes, backslashes or control characters

@@ -427,8 +427,8 @@ pub struct Lexicons {
     pub rules: Vec<ContextRule>,
     /// `sections.tsv`.
     pub sections: Vec<SectionHeader>,
-    /// `abbreviations.txt`.
-    pub abbreviations: HashSet<String>,
+    /// `abbreviations.txt` (a fast hash: looked up at every full stop).
+    pub abbreviations: rustc_hash::FxHashSet<String>,
     /// `regions.tsv`.
     pub regions: Vec<RegionCode>,
     /// `more_specific.tsv`.

@@ -10,13 +10,12 @@
 //! title.
 
 use crate::lexicon::{SectionHeader, SectionKind};
-use std::collections::HashMap;
 use std::ops::Range;
 
 /// Compiled header lookup.
 #[derive(Debug, Clone)]
 pub struct Sectionizer {
-    headers: HashMap<String, SectionKind>,
+    headers: rustc_hash::FxHashMap<String, SectionKind>,
 }
 
 /// A section kind plus whether the sentence is the note's title line.

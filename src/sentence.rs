@@ -9,11 +9,12 @@
 //! and decimals never split.
 
 use std::collections::HashSet;
+use std::hash::BuildHasher;
 use std::ops::Range;
 
 /// Splits `text` (normalised, `\n` line breaks) into sentence byte ranges,
 /// trimmed of white space, in order, never empty.
-pub fn split(text: &str, abbreviations: &HashSet<String>) -> Vec<Range<usize>> {
+pub fn split<S: BuildHasher>(text: &str, abbreviations: &HashSet<String, S>) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
@@ -102,7 +103,12 @@ fn wrapped(text: &str, line_start: usize, nl: usize) -> bool {
 }
 
 /// Does the `.`/`!`/`?` at `dot` end the sentence that began at `start`?
-fn ends_sentence(text: &str, start: usize, dot: usize, abbreviations: &HashSet<String>) -> bool {
+fn ends_sentence<S: BuildHasher>(
+    text: &str,
+    start: usize,
+    dot: usize,
+    abbreviations: &HashSet<String, S>,
+) -> bool {
     if text.as_bytes()[dot] != b'.' {
         return true;
     }
