@@ -69,6 +69,39 @@ proptest! {
         }
     }
 
+    /// The chunked fast path copies plain runs exactly as the rule says:
+    /// a white-space run becomes one space, or one line break if it holds
+    /// one, and each byte still maps back to its own.
+    #[test]
+    fn normalisation_collapses_white_space_runs(
+        text in "([a-zA-Z0-9.,:;/()-]{1,30}( {1,3}|\n|\t|\r\n| \n |\u{2013}|\u{00A0}|é)?){0,12}",
+    ) {
+        let n = m53audit::text::Normalized::new(&text);
+        let mut expected = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_whitespace() {
+                let mut newline = c == '\n' || c == '\r';
+                while let Some(&d) = chars.peek().filter(|d| d.is_whitespace()) {
+                    newline |= d == '\n' || d == '\r';
+                    chars.next();
+                }
+                expected.push(if newline { '\n' } else { ' ' });
+            } else if c == '\u{2013}' {
+                expected.push('-');
+            } else {
+                expected.push(c);
+            }
+        }
+        prop_assert_eq!(&n.text, &expected);
+        for (i, c) in n.text.char_indices() {
+            if c.is_ascii_graphic() && c != '-' {
+                let (a, b) = n.original_range(i, i + 1);
+                prop_assert_eq!(&text[a..b], &n.text[i..i + 1]);
+            }
+        }
+    }
+
     #[test]
     fn ascii_word_count_agrees_with_uax29(s in "[ -~]{0,80}") {
         prop_assert_eq!(m53audit::text::word_count(&s), m53audit::text::tokens(&s).count());
