@@ -5,7 +5,7 @@
 use crate::assertion::{Assertion, ContextEngine, Label, Trigger};
 use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
 use crate::matcher::MultiMatcher;
-use crate::region::{find_levels, LevelKind, LevelMention, Region, RegionSet, C7_T1};
+use crate::region::{find_levels_at, LevelKind, LevelMention, Region, RegionSet, C7_T1};
 use crate::section::{Sectionizer, SentenceSection};
 use crate::text::Normalized;
 use std::ops::Range;
@@ -94,7 +94,8 @@ pub struct SpanAssertion {
 pub struct Analyzer {
     /// The lexicons it was built from.
     pub lexicons: Lexicons,
-    /// Concepts (list 0) and ConText triggers (list 1), found in one pass.
+    /// Concepts (list 0), ConText triggers (list 1) and the level probes
+    /// ([`crate::region::probes`]), found in one pass.
     matchers: MultiMatcher,
     /// The assertion engine.
     pub context: ContextEngine,
@@ -112,14 +113,20 @@ impl Analyzer {
     pub fn new(lexicons: Lexicons) -> Self {
         let context = ContextEngine::new(&lexicons.rules);
         Analyzer {
-            matchers: MultiMatcher::new(vec![
-                lexicons
-                    .concepts
+            matchers: MultiMatcher::with_probes(
+                vec![
+                    lexicons
+                        .concepts
+                        .iter()
+                        .map(|c| (&c.pattern, &c.anchors[..]))
+                        .collect(),
+                    context.rule_patterns(),
+                ],
+                &crate::region::probes()
                     .iter()
-                    .map(|c| (&c.pattern, &c.anchors[..]))
-                    .collect(),
-                context.rule_patterns(),
-            ]),
+                    .map(String::as_str)
+                    .collect::<Vec<_>>(),
+            ),
             context,
             sectionizer: Sectionizer::new(&lexicons.sections),
             concept_names: lexicons
@@ -156,11 +163,14 @@ impl Analyzer {
         let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
         let sections = self.sectionizer.assign(&norm.text, &sentences);
         let flat = &norm.flat;
-        let mut found = self.matchers.find(flat);
+        // One pass finds the concepts, the triggers and where level
+        // expressions can start.
+        let found = self.matchers.find_all(flat);
+        let mut lists = found.lists;
         let triggers = self
             .context
-            .triggers_from_hits(found.pop().unwrap_or_default());
-        let concepts = found.pop().unwrap_or_default();
+            .triggers_from_hits(lists.pop().unwrap_or_default());
+        let concepts = lists.pop().unwrap_or_default();
         let mut terms: Vec<Term> = Vec::with_capacity(concepts.len() + 8);
         for h in concepts {
             if self.lexicons.concepts[h.id].category == ConceptCategory::Qualifier {
@@ -175,7 +185,7 @@ impl Analyzer {
                 placement: Placement::default(),
             });
         }
-        for m in find_levels(flat) {
+        for m in find_levels_at(flat, &found.probes) {
             // A level inside a concept phrase ("pain at the C7-T1 junction")
             // is still a level of its own.
             terms.push(Term {

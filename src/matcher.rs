@@ -99,6 +99,17 @@ pub struct MultiMatcher {
     sets: Vec<RegexParts>,
 }
 
+/// Matches of a [`MultiMatcher`] pass: each lexicon's hits, and where the
+/// probe literals occur.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    /// Hits of list `k` at index `k` (as [`MultiMatcher::find`] returns them).
+    pub lists: Vec<Vec<Hit>>,
+    /// Start of every occurrence of a probe literal, in text order, without
+    /// duplicates: no word-boundary or overlap rule applies.
+    pub probes: Vec<usize>,
+}
+
 /// One use of an automaton pattern: lexicon `set`, as entry `entry`'s
 /// literal or (`entry == ANCHOR`) as an anchor word.
 #[derive(Debug, Clone, Copy)]
@@ -108,6 +119,8 @@ struct Owner {
 }
 
 const ANCHOR: u32 = u32::MAX;
+/// `Owner::set` of a probe literal.
+const PROBE: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
 struct RegexParts {
@@ -162,6 +175,14 @@ impl MultiMatcher {
     /// Compiles one matcher per list; `find` returns the hits of list `k`
     /// at index `k`, with entry ids as positions in that list.
     pub fn new(lists: Vec<Vec<(&Pattern, &[String])>>) -> Self {
+        Self::with_probes(lists, &[])
+    }
+
+    /// As [`MultiMatcher::new`], plus `probes`: literals (ASCII case
+    /// ignored) whose every occurrence [`MultiMatcher::find_all`] reports,
+    /// so that another scanner can look only there instead of making its
+    /// own pass over the text.
+    pub fn with_probes(lists: Vec<Vec<(&Pattern, &[String])>>, probes: &[&str]) -> Self {
         let mut literals: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<Owner>> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = Default::default();
@@ -213,6 +234,15 @@ impl MultiMatcher {
                 near: multi(&near),
             });
         }
+        for probe in probes {
+            add(
+                probe,
+                Owner {
+                    set: PROBE,
+                    entry: 0,
+                },
+            );
+        }
         let ac = (!literals.is_empty()).then(|| {
             AhoCorasick::builder()
                 .ascii_case_insensitive(false)
@@ -227,15 +257,25 @@ impl MultiMatcher {
     /// The matches of each list in `text`: non-overlapping, by start; where
     /// matches overlap the longer one wins.
     pub fn find(&self, text: &str) -> Vec<Vec<Hit>> {
+        self.find_all(text).lists
+    }
+
+    /// The matches of each list and the probe occurrences in `text`.
+    pub fn find_all(&self, text: &str) -> Found {
         let n = self.sets.len();
         let mut lits: Vec<Vec<Hit>> = vec![Vec::new(); n];
         let mut anchors: Vec<Vec<Hit>> = vec![Vec::new(); n];
+        let mut probes: Vec<usize> = Vec::new();
         if let Some(ac) = &self.ac {
             // Lower-casing keeps every offset; the smaller automaton stays
             // in cache (about 20% faster than ASCII case folding here).
             let lower = text.to_ascii_lowercase();
             for m in ac.find_overlapping_iter(&lower) {
                 for o in &self.owners[m.pattern().as_usize()] {
+                    if o.set == PROBE {
+                        probes.push(m.start());
+                        continue;
+                    }
                     let (to, id) = if o.entry == ANCHOR {
                         (&mut anchors[o.set as usize], 0)
                     } else {
@@ -249,7 +289,11 @@ impl MultiMatcher {
                 }
             }
         }
-        lits.iter_mut()
+        // Overlapping matches come in order of their ends, not starts.
+        probes.sort_unstable();
+        probes.dedup();
+        let lists = lits
+            .iter_mut()
             .zip(anchors.iter_mut())
             .zip(&self.sets)
             .map(|((hits, anchors), parts)| {
@@ -257,7 +301,8 @@ impl MultiMatcher {
                 leftmost_longest(text, anchors);
                 parts.add_regex_hits(text, anchors, std::mem::take(hits))
             })
-            .collect()
+            .collect();
+        Found { lists, probes }
     }
 }
 
@@ -346,6 +391,18 @@ mod tests {
 
     fn plain(ps: &[Pattern]) -> PhraseMatcher {
         PhraseMatcher::new(ps.iter().map(|p| (p, &[][..])))
+    }
+
+    #[test]
+    fn probes_are_every_occurrence_in_start_order() {
+        let m =
+            MultiMatcher::with_probes(vec![vec![(&lit("neck"), &[][..])]], &["c7", "ct", "c7-t"]);
+        let text = "Neck: C7-T1, fact, xc7 CT";
+        let found = m.find_all(text);
+        // Inside words and overlapping (`c7` and `c7-t` at 6), once each.
+        assert_eq!(found.probes, vec![6, 15, 20, 23]);
+        assert_eq!(found.lists, m.find(text));
+        assert_eq!(found.lists[0].len(), 1);
     }
 
     #[test]

@@ -300,11 +300,51 @@ fn grammar() -> &'static Grammar {
 /// Finds every level expression in `flat` (normalised text, line breaks as
 /// spaces), in text order.
 pub fn find_levels(flat: &str) -> Vec<LevelMention> {
+    levels_from(flat, next_vertebra)
+}
+
+/// Literals (ASCII case ignored) that every vertebra token and junction
+/// expression starts with: a letter C, T, L or S and a digit, or the
+/// letter, a space and a digit; `occ`; the openings of the junction
+/// expressions. A multi-pattern pass that already reads the note can find
+/// them on the way ([`crate::matcher::MultiMatcher::with_probes`]); then
+/// [`find_levels_at`] looks only there instead of at every byte.
+pub fn probes() -> Vec<String> {
+    let mut out = Vec::new();
+    for letter in ['c', 't', 'l', 's'] {
+        for digit in '0'..='9' {
+            out.push(format!("{letter}{digit}"));
+            out.push(format!("{letter} {digit}"));
+        }
+    }
+    for w in [
+        "occ", "cervic", "ct", "c/", "c-", "c /", "c -", "lower", "lumbo", "thoraco",
+    ] {
+        out.push(w.to_string());
+    }
+    out
+}
+
+/// [`find_levels`], looking only at `probes`: the sorted starts of every
+/// occurrence of the [`probes`] literals in `flat`. Same result, without a
+/// pass over every byte.
+pub fn find_levels_at(flat: &str, probes: &[usize]) -> Vec<LevelMention> {
+    levels_from(flat, |b, from, junctions| {
+        next_vertebra_at(b, from, junctions, probes)
+    })
+}
+
+/// The level grammar over the vertebra tokens `next` finds (see
+/// [`next_vertebra`]).
+fn levels_from(
+    flat: &str,
+    mut next: impl FnMut(&[u8], usize, &mut Vec<usize>) -> Option<(usize, usize)>,
+) -> Vec<LevelMention> {
     let g = grammar();
     let mut out = Vec::new();
     let mut pos = 0;
     let mut junctions = Vec::new();
-    while let Some((start, end)) = next_vertebra(flat.as_bytes(), pos, &mut junctions) {
+    while let Some((start, end)) = next(flat.as_bytes(), pos, &mut junctions) {
         // The match is "occiput"/"occ", or a letter, an optional space and digits.
         let matched = &flat[start..end];
         let text = matched.as_bytes();
@@ -477,12 +517,72 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
+/// Byte classes: 0 not a word byte, 1 a word byte, 2 a letter that may
+/// start a vertebra token or a junction expression.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if matches!(b.to_ascii_lowercase(), b'c' | b't' | b'l' | b's' | b'o') {
+            2
+        } else if b.is_ascii_alphanumeric() || b == b'_' {
+            1
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
 /// The next vertebra token at or after `from`: `occiput`/`occ`, or one of
 /// the letters C, T, L, S, an optional space and one or two digits, as a
 /// whole word (`\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)`, written out
 /// by hand because it runs over every byte of every note). Word starts on
 /// the way where a junction expression may begin are added to `junctions`.
 fn next_vertebra(b: &[u8], from: usize, junctions: &mut Vec<usize>) -> Option<(usize, usize)> {
+    let mut i = from;
+    let mut after_word = i > 0 && is_word_byte(b[i - 1]);
+    while i < b.len() {
+        let class = CLASS[b[i] as usize];
+        let candidate = class == 2 && !after_word;
+        after_word = class != 0;
+        if candidate {
+            if let Some(end) = vertebra_at(b, i, junctions) {
+                return Some((i, end));
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// As [`next_vertebra`], looking only at `probes` (sorted starts of
+/// [`PROBES`] occurrences): every position where a token or a junction
+/// expression can start begins with a probe.
+fn next_vertebra_at(
+    b: &[u8],
+    from: usize,
+    junctions: &mut Vec<usize>,
+    probes: &[usize],
+) -> Option<(usize, usize)> {
+    let first = probes.partition_point(|&p| p < from);
+    for &i in &probes[first..] {
+        let word_start = i == 0 || !is_word_byte(b[i - 1]);
+        if word_start && CLASS[b[i] as usize] == 2 {
+            if let Some(end) = vertebra_at(b, i, junctions) {
+                return Some((i, end));
+            }
+        }
+    }
+    None
+}
+
+/// A closer look at a word start `i` with one of the letters `c t l s o`:
+/// notes it in `junctions` if a junction expression may start there, and
+/// returns the end of the vertebra token starting there, if one does.
+fn vertebra_at(b: &[u8], i: usize, junctions: &mut Vec<usize>) -> Option<usize> {
     let boundary_after = |i: usize| b.get(i).map_or(true, |&c| !is_word_byte(c));
     // One or two digits at `k`, then a word boundary.
     let digits = |k: usize| -> Option<usize> {
@@ -495,60 +595,27 @@ fn next_vertebra(b: &[u8], from: usize, junctions: &mut Vec<usize>) -> Option<(u
             boundary_after(k + 1).then_some(k + 1)
         }
     };
-    // Byte classes: 0 not a word byte, 1 a word byte, 2 a letter that may
-    // start a vertebra token.
-    const CLASS: [u8; 256] = {
-        let mut t = [0u8; 256];
-        let mut c = 0;
-        while c < 256 {
-            let b = c as u8;
-            t[c] = if matches!(b.to_ascii_lowercase(), b'c' | b't' | b'l' | b's' | b'o') {
-                2
-            } else if b.is_ascii_alphanumeric() || b == b'_' {
-                1
-            } else {
-                0
-            };
-            c += 1;
-        }
-        t
-    };
-    let mut i = from;
-    let mut after_word = i > 0 && is_word_byte(b[i - 1]);
-    while i < b.len() {
-        let class = CLASS[b[i] as usize];
-        let candidate = class == 2 && !after_word;
-        after_word = class != 0;
-        if candidate {
-            let c = b[i].to_ascii_lowercase();
-            if may_start_junction(&b[i..]) {
-                junctions.push(i);
-            }
-            let found = if c == b'o' {
-                let word = |w: &[u8]| {
-                    b.len() >= i + w.len()
-                        && b[i..i + w.len()].eq_ignore_ascii_case(w)
-                        && boundary_after(i + w.len())
-                };
-                if word(b"occiput") {
-                    Some(i + 7)
-                } else if word(b"occ") {
-                    Some(i + 3)
-                } else {
-                    None
-                }
-            } else if b.get(i + 1) == Some(&b' ') {
-                digits(i + 2).or_else(|| digits(i + 1))
-            } else {
-                digits(i + 1)
-            };
-            if let Some(end) = found {
-                return Some((i, end));
-            }
-        }
-        i += 1;
+    if may_start_junction(&b[i..]) {
+        junctions.push(i);
     }
-    None
+    if b[i].eq_ignore_ascii_case(&b'o') {
+        let word = |w: &[u8]| {
+            b.len() >= i + w.len()
+                && b[i..i + w.len()].eq_ignore_ascii_case(w)
+                && boundary_after(i + w.len())
+        };
+        if word(b"occiput") {
+            Some(i + 7)
+        } else if word(b"occ") {
+            Some(i + 3)
+        } else {
+            None
+        }
+    } else if b.get(i + 1) == Some(&b' ') {
+        digits(i + 2).or_else(|| digits(i + 1))
+    } else {
+        digits(i + 1)
+    }
 }
 
 /// Can a junction expression start at the start of `rest` (a word start)?
@@ -721,6 +788,37 @@ mod tests {
                     .collect();
                 assert_eq!(scanned, searched, "{text}");
             }
+        }
+    }
+
+    #[test]
+    fn probes_find_what_the_byte_scan_finds() {
+        use rand::SeedableRng;
+        let probes = probes();
+        let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+        let m = crate::matcher::MultiMatcher::with_probes(vec![], &probes);
+        let mut texts: Vec<String> = [
+            "C7-T1, c 7, T12 L1, s1; l5-s1 C123 xc7 c7x C7_ t1. (T1) occ-C1 Occiput OCC occipital",
+            "T 1 T  1 c 12 c 123 c77 s 0 o1 occ1 ct1 tt1 -l4 /c5 é c6 c\u{2013}7 C7 through T2",
+            "Cervico-thoracic, c / t junction, CTJ, lower cervical/upper thoracic, Lumbo-sacral",
+            "thoraco-lumbar; C-T junction; c -t junction; C7 - T1 junction; the clear lower back",
+            "",
+            "c",
+            "occ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        texts.extend((0..300).map(|i| crate::synth::note(&mut rng, i).1));
+        for text in &texts {
+            let n = crate::text::Normalized::new(text);
+            let found = m.find_all(&n.flat);
+            assert_eq!(
+                find_levels_at(&n.flat, &found.probes),
+                find_levels(&n.flat),
+                "{text}"
+            );
         }
     }
 
