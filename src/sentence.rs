@@ -69,10 +69,9 @@ pub fn split<S: BuildHasher>(text: &str, abbreviations: &HashSet<String, S>) -> 
 fn wrapped(text: &str, line_start: usize, nl: usize) -> bool {
     let line = text[line_start..nl].trim_end();
     let next = &text[nl + 1..];
-    let next_line = next.split('\n').next().unwrap_or("");
-    let first = match next_line.chars().next() {
+    let first = match next.chars().next() {
+        Some('\n') | None => return false,
         Some(c) => c,
-        None => return false,
     };
     // A phrase broken after a hyphen: "C7-" / "T1".
     if line.ends_with('-') && first.is_alphanumeric() && !line.ends_with(" -") {
@@ -87,13 +86,15 @@ fn wrapped(text: &str, line_start: usize, nl: usize) -> bool {
     }
     // A long line that runs on into a lower-case continuation, or (for ALL
     // CAPS reports) into a line that does not look like a new item.
-    let long = line.chars().count() >= 60;
+    let long = line.len() >= 60 && line.chars().count() >= 60;
     if !long {
         return false;
     }
     if first.is_lowercase() {
         return true;
     }
+    // Only now is the next line itself needed.
+    let next_line = next.split('\n').next().unwrap_or("");
     let starts_item = first.is_ascii_digit()
         || matches!(first, '-' | '*' | '\u{2022}' | '#')
         || next_line
