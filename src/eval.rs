@@ -125,21 +125,21 @@ fn element_value(rec: &Record, name: &str) -> serde_json::Value {
     let c = &rec.checklist;
     let st = |s: &str| s == "present";
     match name {
-        "region" => serde_json::Value::from(match c.region.status.as_str() {
+        "region" => serde_json::Value::from(match c.region.status {
             "present" => "present",
             "other" => "other",
             _ => "absent",
         }),
-        "pathology" => serde_json::Value::from(if st(&c.pathology.status) {
+        "pathology" => serde_json::Value::from(if st(c.pathology.status) {
             "present"
         } else {
             "absent"
         }),
-        "disc_excluded" => st(&c.disc_excluded.status).into(),
-        "neuro_excluded" => st(&c.neuro_excluded.status).into(),
-        "imaging" => st(&c.imaging.status).into(),
-        "chronicity" => st(&c.chronicity.status).into(),
-        "conservative_care" => st(&c.conservative_care.status).into(),
+        "disc_excluded" => st(c.disc_excluded.status).into(),
+        "neuro_excluded" => st(c.neuro_excluded.status).into(),
+        "imaging" => st(c.imaging.status).into(),
+        "chronicity" => st(c.chronicity.status).into(),
+        "conservative_care" => st(c.conservative_care.status).into(),
         _ => serde_json::Value::Null,
     }
 }

@@ -58,7 +58,7 @@ fn checklist(c: &Checklist, buf: &mut Vec<u8>) {
     ];
     for (key, el) in elements {
         buf.extend_from_slice(key);
-        name_field(b"{\"status\":", &el.status, buf);
+        name_field(b"{\"status\":", el.status, buf);
         buf.extend_from_slice(b",\"evidence\":");
         array(&el.evidence, buf, |&k, buf| number(k, buf));
         buf.push(b'}');

@@ -23,6 +23,7 @@ use crate::lexicon::Lexicons;
 use crate::region::LevelKind;
 use crate::scorer::{decide, Decision, Gap, Status, Verdict};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// A note to audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,7 +40,7 @@ pub struct Note {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ElementOut {
     /// present / absent / negated / other.
-    pub status: String,
+    pub status: &'static str,
     /// Indices into the record's `evidence`.
     pub evidence: Vec<usize>,
 }
@@ -80,8 +81,9 @@ pub struct Evidence {
     pub assertion: &'static str,
     /// Section of the note.
     pub section: &'static str,
-    /// Region(s) the span is stated at, `+`-joined, if any.
-    pub region: Option<String>,
+    /// Region(s) the span is stated at, `+`-joined, if any (borrowed when
+    /// one: no allocation per evidence span).
+    pub region: Option<Cow<'static, str>>,
     /// The ConText trigger behind a non-affirmed assertion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trigger: Option<&'static str>,
@@ -243,15 +245,15 @@ impl Auditor {
                     .regions
                     .iter()
                     .next()
-                    .map(|r| r.name().to_string()),
-                _ => Some(
+                    .map(|r| Cow::Borrowed(r.name())),
+                _ => Some(Cow::Owned(
                     t.placement
                         .regions
                         .iter()
                         .map(|r| r.name())
                         .collect::<Vec<_>>()
                         .join("+"),
-                ),
+                )),
             };
             let section = match a.sections.get(t.sentence) {
                 Some(s) if s.title => "title",
@@ -283,7 +285,7 @@ impl Auditor {
             });
         }
         let el = |k: usize| ElementOut {
-            status: status_name(d.checklist[k].status).to_string(),
+            status: status_name(d.checklist[k].status),
             evidence: d.checklist[k].terms.clone(),
         };
         let billed = note.billed.clone();
