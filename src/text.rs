@@ -240,6 +240,21 @@ pub fn is_word_char(c: char) -> bool {
 
 /// Does the match `start..end` in `text` start and end at word boundaries?
 pub fn at_word_boundaries(text: &str, start: usize, end: usize) -> bool {
+    // ASCII around both ends (nearly always): decide from the bytes.
+    let b = text.as_bytes();
+    let byte = |i: usize| b.get(i).copied().unwrap_or(b' ');
+    let (before, first) = (if start == 0 { b' ' } else { byte(start - 1) }, byte(start));
+    let (last, after) = (if end == 0 { b' ' } else { byte(end - 1) }, byte(end));
+    if (before | first | last | after) < 0x80 && start < end {
+        let word = |c: u8| c.is_ascii_alphanumeric();
+        return (!word(before) || !word(first)) && (!word(after) || !word(last));
+    }
+    at_word_boundaries_by_char(text, start, end)
+}
+
+/// [`at_word_boundaries`] decoding the characters around the match (any
+/// script's letters and digits are word characters).
+fn at_word_boundaries_by_char(text: &str, start: usize, end: usize) -> bool {
     let before_ok = text[..start]
         .chars()
         .next_back()
@@ -356,6 +371,22 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The ASCII shortcut decides word boundaries as decoding does.
+        #[test]
+        fn word_boundaries_shortcut_agrees_with_decoding(
+            text in "[a-c0-9 _;/é-]{0,10}",
+            a in 0usize..12,
+            b in 0usize..12,
+        ) {
+            let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let (s, e) = (bounds[a % bounds.len()], bounds[b % bounds.len()]);
+            let (s, e) = (s.min(e), s.max(e));
+            proptest::prop_assert_eq!(
+                at_word_boundaries(&text, s, e),
+                at_word_boundaries_by_char(&text, s, e)
+            );
+        }
+
         /// The memchr search finds exactly what trying every position finds.
         #[test]
         fn word_search_agrees_with_trying_every_position(
