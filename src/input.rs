@@ -8,6 +8,7 @@
 
 use crate::record::{normalize_billed, ErrorInfo, ErrorRecord, Note};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -536,9 +537,37 @@ impl Iterator for JsonLines {
     }
 }
 
+/// The usual shape of a JSON-lines note: string id (or none), string
+/// text, billed codes as an array of strings (or none). Read straight into
+/// these fields, borrowing from the line where no escape forces a copy;
+/// every other shape (a numeric id, billed as one string, a wrong type, a
+/// repeated key) takes the general path through a JSON value, which also
+/// words the errors.
+#[derive(serde::Deserialize)]
+struct PlainLine<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+    #[serde(borrow, default)]
+    billed: Option<Vec<Cow<'a, str>>>,
+}
+
 /// Parses one JSON line into a note or an error record.
 pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOptions) -> Item {
     let n = buf.len();
+    // (A derived struct would also take a JSON array: objects only.)
+    let object = buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if let Some(line) = object
+        .then(|| serde_json::from_slice::<PlainLine>(buf).ok())
+        .flatten()
+    {
+        let id = line
+            .id
+            .map_or_else(|| format!("{}:{}", base, lineno), Cow::into_owned);
+        let billed = normalize_billed(line.billed.unwrap_or_default());
+        return note_item(id, line.text.into_owned(), billed, n, false, opts);
+    }
     let pos = format!("{}:{}", base, lineno);
     let (value, lossy): (Value, bool) = match serde_json::from_slice(buf) {
         Ok(v) => (v, false),
@@ -620,6 +649,19 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
         Ok(b) => b,
         Err(m) => return err_item(id, "invalid_record", format!("line {}: {m}", lineno), n),
     };
+    note_item(id, text, billed, n, lossy, opts)
+}
+
+/// A note read from a JSON line of `n` bytes, or the error record of an
+/// oversize or empty one.
+fn note_item(
+    id: String,
+    text: String,
+    billed: Vec<String>,
+    n: usize,
+    lossy: bool,
+    opts: &InputOptions,
+) -> Item {
     if text.len() > opts.max_note_bytes {
         return err_item(
             id,
@@ -869,6 +911,74 @@ mod tests {
         buf.clear();
         assert_eq!(read_line_capped(&mut r, &mut buf, 10).unwrap(), (6, false));
         assert_eq!(buf, b"short\n");
+    }
+
+    #[test]
+    fn json_lines_of_every_shape_read_the_same_fields() {
+        let opts = InputOptions::default();
+        let read = |line: &str| {
+            let item = parse_json_line("f.jsonl", 4, line.as_bytes(), &opts);
+            item.note
+                .map(|n| (n.id, n.text, n.billed))
+                .map_err(|e| (e.id, e.error.kind))
+        };
+        let note = |id: &str, text: &str, billed: &[&str]| {
+            Ok((
+                id.to_string(),
+                text.to_string(),
+                billed.iter().map(|b| b.to_string()).collect::<Vec<_>>(),
+            ))
+        };
+        // The plain shape, with escapes, extra fields and null or absent keys.
+        assert_eq!(
+            read(
+                r#"{"id":"a","text":"C7-T1 \"q\"\n\u00e9","billed":[" m53.83",""],"x":{"y":[1]}}"#
+            ),
+            note("a", "C7-T1 \"q\"\né", &["M53.83"])
+        );
+        assert_eq!(
+            read(r#"{"text":"t","id":null,"billed":null}"#),
+            note("f.jsonl:4", "t", &[])
+        );
+        assert_eq!(read(r#"{"text":"t"}"#), note("f.jsonl:4", "t", &[]));
+        // Other shapes go the general way and read the same.
+        assert_eq!(
+            read(r#"{"id":17,"text":"t","billed":"m54.2; m53.83"}"#),
+            note("17", "t", &["M54.2", "M53.83"])
+        );
+        assert_eq!(
+            read(r#"{"id":"a","text":"old","text":"new"}"#),
+            note("a", "new", &[])
+        );
+        assert_eq!(
+            read(r#"{"id":"a","text":"  "}"#),
+            Err(("a".into(), "empty_text".into()))
+        );
+        assert_eq!(
+            read(r#"{"id":"a","text":null}"#),
+            Err(("a".into(), "missing_text".into()))
+        );
+        assert_eq!(
+            read(r#"{"id":"a","text":3}"#),
+            Err(("a".into(), "invalid_record".into()))
+        );
+        assert_eq!(
+            read(r#"{"id":"a","text":"t","billed":[3]}"#),
+            Err(("a".into(), "invalid_record".into()))
+        );
+        assert_eq!(
+            read(r#"{"id":[],"text":"t"}"#),
+            Err(("f.jsonl:4".into(), "invalid_record".into()))
+        );
+        assert_eq!(
+            read(r#"["a","t"]"#),
+            Err(("f.jsonl:4".into(), "invalid_json".into()))
+        );
+        let big = format!(
+            r#"{{"id":"b","text":"{}"}}"#,
+            "x".repeat(opts.max_note_bytes + 1)
+        );
+        assert_eq!(read(&big), Err(("b".into(), "oversize".into())));
     }
 
     #[test]
