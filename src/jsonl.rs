@@ -120,17 +120,20 @@ fn strings(xs: &[String], buf: &mut Vec<u8>) {
     array(xs, buf, |s, buf| string(s, buf));
 }
 
+#[inline(always)]
 fn number(n: usize, buf: &mut Vec<u8>) {
     buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// A key (pre-formed bytes with its separator and colon) and a string value.
+#[inline(always)]
 fn field(key: &[u8], value: &str, buf: &mut Vec<u8>) {
     buf.extend_from_slice(key);
     string(value, buf);
 }
 
 /// A key and a name from a fixed vocabulary (see [`name`]).
+#[inline(always)]
 fn name_field(key: &[u8], value: &str, buf: &mut Vec<u8>) {
     buf.extend_from_slice(key);
     name(value, buf);
@@ -140,6 +143,7 @@ fn name_field(key: &[u8], value: &str, buf: &mut Vec<u8>) {
 /// only `a-z` and `_`), a category, label, section, region or status (names
 /// in the code). None needs escaping, so none is checked: most strings of a
 /// record are these, and short.
+#[inline(always)]
 fn name(s: &str, buf: &mut Vec<u8>) {
     debug_assert!(!needs_escape(s.as_bytes()), "name needs escaping");
     buf.reserve(s.len() + 2);
