@@ -50,7 +50,13 @@ impl Sectionizer {
         if c.is_empty() || c.len() > 40 {
             return None;
         }
-        let key = c.to_ascii_lowercase();
+        // Lower-cased in a stack buffer (a candidate is at most 40 bytes):
+        // this runs for every sentence with an early colon.
+        let mut buf = [0u8; 40];
+        let lower = &mut buf[..c.len()];
+        lower.copy_from_slice(c.as_bytes());
+        lower.make_ascii_lowercase();
+        let key = std::str::from_utf8(lower).expect("ASCII lower-casing keeps UTF-8");
         let key = key.trim_end_matches(['-', ' ', ',']);
         self.headers.get(key).copied()
     }
