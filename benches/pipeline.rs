@@ -84,13 +84,30 @@ fn stages(c: &mut Criterion) {
     let notes = corpus_synthetic();
     let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
     let norms: Vec<Normalized> = notes.iter().map(|n| Normalized::new(&n.text)).collect();
-    let matchers = MultiMatcher::new(vec![
-        lex.concepts
-            .iter()
-            .map(|c| (&c.pattern, &c.anchors[..]))
-            .collect(),
-        lex.rules.iter().map(|r| (&r.pattern, &[][..])).collect(),
-    ]);
+    let probes = region::probes();
+    let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
+    // As the analyzer builds it: concepts, triggers and level probes.
+    let matchers = MultiMatcher::with_probes(
+        vec![
+            lex.concepts
+                .iter()
+                .map(|c| (&c.pattern, &c.anchors[..]))
+                .collect(),
+            lex.rules.iter().map(|r| (&r.pattern, &[][..])).collect(),
+        ],
+        &probes,
+    );
+    let found: Vec<Vec<usize>> = norms
+        .iter()
+        .map(|n| matchers.find_all(&n.flat).probes)
+        .collect();
+    let lines: Vec<Vec<u8>> = notes
+        .iter()
+        .map(|n| {
+            serde_json::to_vec(&serde_json::json!({"id": n.id, "text": n.text, "billed": n.billed}))
+                .unwrap()
+        })
+        .collect();
     let analyses: Vec<_> = notes
         .iter()
         .map(|n| auditor.analyzer.analyze(&n.text))
@@ -108,6 +125,16 @@ fn stages(c: &mut Criterion) {
     let mut g = c.benchmark_group("stages");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("read JSON line", |b| {
+        let opts = m53audit::input::InputOptions::default();
+        b.iter(|| {
+            lines.iter().enumerate().for_each(|(i, l)| {
+                drop(black_box(m53audit::input::parse_json_line(
+                    "b", i, l, &opts,
+                )))
+            })
+        })
+    });
     g.bench_function("normalize", |b| {
         b.iter(|| {
             notes
@@ -122,18 +149,19 @@ fn stages(c: &mut Criterion) {
                 .for_each(|n| drop(black_box(sentence::split(&n.text, &lex.abbreviations))))
         })
     });
-    g.bench_function("concepts+triggers", |b| {
+    g.bench_function("concepts+triggers+level probes", |b| {
         b.iter(|| {
             norms
                 .iter()
-                .for_each(|n| drop(black_box(matchers.find(&n.flat))))
+                .for_each(|n| drop(black_box(matchers.find_all(&n.flat))))
         })
     });
-    g.bench_function("levels", |b| {
+    g.bench_function("levels (at the probes)", |b| {
         b.iter(|| {
             norms
                 .iter()
-                .for_each(|n| drop(black_box(region::find_levels(&n.flat))))
+                .zip(&found)
+                .for_each(|(n, p)| drop(black_box(region::find_levels_at(&n.flat, p))))
         })
     });
     g.bench_function("analyze (all of the above + assertion, placement)", |b| {
