@@ -2,8 +2,9 @@
 # End-to-end scaling benchmark on the synthetic archive (not run by CI):
 # wall time, CPU use and peak RSS of `-j 1`, of `-j 1` confined to one core
 # (reader, worker and writer share it), of `-j 2`, and of two `-j 1`
-# processes side by side on the two halves of the input (what the machine
-# gives two busy cores, without any of the program's parallelism).
+# processes side by side on the two halves of the input, free and pinned
+# one to each core (what the machine gives two busy cores, without any of
+# the program's parallelism).
 # Usage: benches/scaling.sh [BYTES] (default 200000000; the README's table
 # uses the whole 1 GB archive with the commands it lists).
 set -euo pipefail
@@ -28,3 +29,9 @@ start=$(date +%s.%N)
 wait
 end=$(date +%s.%N)
 echo "2 x -j 1 side by side: $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s wall for both halves"
+start=$(date +%s.%N)
+taskset -c 0 "$bin" audit "$work/a.jsonl" -j 1 -q -o /dev/null &
+taskset -c 1 "$bin" audit "$work/b.jsonl" -j 1 -q -o /dev/null
+wait
+end=$(date +%s.%N)
+echo "2 x -j 1, one core each: $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s wall for both halves"
