@@ -539,8 +539,9 @@ const CLASS: [u8; 256] = {
 /// The next vertebra token at or after `from`: `occiput`/`occ`, or one of
 /// the letters C, T, L, S, an optional space and one or two digits, as a
 /// whole word (`\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)`, written out
-/// by hand because it runs over every byte of every note). Word starts on
-/// the way where a junction expression may begin are added to `junctions`.
+/// by hand: a byte scan for [`find_levels`] on its own; the analyzer looks
+/// only at the probes, [`next_vertebra_at`]). Word starts on the way where
+/// a junction expression may begin are added to `junctions`.
 fn next_vertebra(b: &[u8], from: usize, junctions: &mut Vec<usize>) -> Option<(usize, usize)> {
     let mut i = from;
     let mut after_word = i > 0 && is_word_byte(b[i - 1]);
@@ -559,7 +560,7 @@ fn next_vertebra(b: &[u8], from: usize, junctions: &mut Vec<usize>) -> Option<(u
 }
 
 /// As [`next_vertebra`], looking only at `probes` (sorted starts of
-/// [`PROBES`] occurrences): every position where a token or a junction
+/// [`probes()`] occurrences): every position where a token or a junction
 /// expression can start begins with a probe.
 fn next_vertebra_at(
     b: &[u8],
