@@ -89,9 +89,10 @@ impl PhraseMatcher {
 /// same as matching each lexicon on its own.
 #[derive(Debug, Clone)]
 pub struct MultiMatcher {
-    /// Every distinct literal and anchor word, ASCII lower-cased and matched
-    /// on an ASCII lower-cased copy of the text (half the automaton of ASCII
-    /// case folding), with overlaps so that no lexicon's match hides another's.
+    /// Every distinct literal, anchor word and probe, ASCII lower-cased and
+    /// matched on an ASCII lower-cased copy of the text (half the automaton
+    /// of ASCII case folding), with overlaps so that no lexicon's match
+    /// hides another's.
     ac: Option<AhoCorasick>,
     /// Who each automaton pattern belongs to.
     owners: Vec<Vec<Owner>>,
