@@ -85,7 +85,6 @@ fn stages(c: &mut Criterion) {
     let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
     let norms: Vec<Normalized> = notes.iter().map(|n| Normalized::new(&n.text)).collect();
     let probes = region::probes();
-    let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
     // As the analyzer builds it: concepts, triggers and level probes.
     let matchers = MultiMatcher::with_probes(
         vec![

@@ -122,10 +122,7 @@ impl Analyzer {
                         .collect(),
                     context.rule_patterns(),
                 ],
-                &crate::region::probes()
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>(),
+                &crate::region::probes(),
             ),
             context,
             sectionizer: Sectionizer::new(&lexicons.sections),

@@ -146,6 +146,12 @@ fn name_field(key: &[u8], value: &str, buf: &mut Vec<u8>) {
 #[inline(always)]
 fn name(s: &str, buf: &mut Vec<u8>) {
     debug_assert!(!needs_escape(s.as_bytes()), "name needs escaping");
+    quoted(s, buf);
+}
+
+/// `s` between quotes, as is (it needs no escaping).
+#[inline(always)]
+fn quoted(s: &str, buf: &mut Vec<u8>) {
     buf.reserve(s.len() + 2);
     buf.push(b'"');
     buf.extend_from_slice(s.as_bytes());
@@ -159,10 +165,7 @@ fn string(s: &str, buf: &mut Vec<u8>) {
     if needs_escape(s.as_bytes()) {
         serde_json::to_writer(&mut *buf, s).expect("strings serialise");
     } else {
-        buf.reserve(s.len() + 2);
-        buf.push(b'"');
-        buf.extend_from_slice(s.as_bytes());
-        buf.push(b'"');
+        quoted(s, buf);
     }
 }
 

@@ -176,14 +176,14 @@ impl MultiMatcher {
     /// Compiles one matcher per list; `find` returns the hits of list `k`
     /// at index `k`, with entry ids as positions in that list.
     pub fn new(lists: Vec<Vec<(&Pattern, &[String])>>) -> Self {
-        Self::with_probes(lists, &[])
+        Self::with_probes(lists, &[] as &[&str])
     }
 
     /// As [`MultiMatcher::new`], plus `probes`: literals (ASCII case
     /// ignored) whose every occurrence [`MultiMatcher::find_all`] reports,
     /// so that another scanner can look only there instead of making its
     /// own pass over the text.
-    pub fn with_probes(lists: Vec<Vec<(&Pattern, &[String])>>, probes: &[&str]) -> Self {
+    pub fn with_probes(lists: Vec<Vec<(&Pattern, &[String])>>, probes: &[impl AsRef<str>]) -> Self {
         let mut literals: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<Owner>> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = Default::default();
@@ -237,7 +237,7 @@ impl MultiMatcher {
         }
         for probe in probes {
             add(
-                probe,
+                probe.as_ref(),
                 Owner {
                     set: PROBE,
                     entry: 0,

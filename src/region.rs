@@ -795,9 +795,7 @@ mod tests {
     #[test]
     fn probes_find_what_the_byte_scan_finds() {
         use rand::SeedableRng;
-        let probes = probes();
-        let probes: Vec<&str> = probes.iter().map(String::as_str).collect();
-        let m = crate::matcher::MultiMatcher::with_probes(vec![], &probes);
+        let m = crate::matcher::MultiMatcher::with_probes(vec![], &probes());
         let mut texts: Vec<String> = [
             "C7-T1, c 7, T12 L1, s1; l5-s1 C123 xc7 c7x C7_ t1. (T1) occ-C1 Occiput OCC occipital",
             "T 1 T  1 c 12 c 123 c77 s 0 o1 occ1 ct1 tt1 -l4 /c5 é c6 c\u{2013}7 C7 through T2",

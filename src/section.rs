@@ -47,16 +47,12 @@ impl Sectionizer {
         if let Some(p) = c.find('(') {
             c = c[..p].trim();
         }
-        if c.is_empty() || c.len() > 40 {
+        if c.is_empty() {
             return None;
         }
-        // Lower-cased in a stack buffer (a candidate is at most 40 bytes):
-        // this runs for every sentence with an early colon.
+        // Runs for every sentence with an early colon: no allocation.
         let mut buf = [0u8; 40];
-        let lower = &mut buf[..c.len()];
-        lower.copy_from_slice(c.as_bytes());
-        lower.make_ascii_lowercase();
-        let key = std::str::from_utf8(lower).expect("ASCII lower-casing keeps UTF-8");
+        let key = crate::text::ascii_lowercase_in(c, &mut buf)?;
         let key = key.trim_end_matches(['-', ' ', ',']);
         self.headers.get(key).copied()
     }

@@ -143,11 +143,7 @@ fn ends_sentence<S: BuildHasher>(
     // buffer (no allocation per full stop).
     let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
     let mut buf = [0u8; 24];
-    if word.len() <= buf.len() {
-        let lower = &mut buf[..word.len()];
-        lower.copy_from_slice(word.as_bytes());
-        lower.make_ascii_lowercase();
-        let lower = std::str::from_utf8(lower).expect("ASCII lower-casing keeps UTF-8");
+    if let Some(lower) = crate::text::ascii_lowercase_in(word, &mut buf) {
         if abbreviations.contains(lower) {
             // "Dr. Smith" and "approx. 3" run on.
             return false;

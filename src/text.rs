@@ -185,11 +185,13 @@ pub fn floor_char_boundary(text: &str, pos: usize) -> usize {
     p
 }
 
-/// Does `hay` contain `needle` (ASCII lower case) ignoring ASCII case?
-/// Allocation-free, for checks in the per-note hot path.
-pub fn contains_ignore_ascii_case(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+/// `s` ASCII lower-cased in `buf` (a stack buffer: no allocation in the
+/// per-note hot path), or `None` if it does not fit.
+pub fn ascii_lowercase_in<'b>(s: &str, buf: &'b mut [u8]) -> Option<&'b str> {
+    let lower = buf.get_mut(..s.len())?;
+    lower.copy_from_slice(s.as_bytes());
+    lower.make_ascii_lowercase();
+    Some(std::str::from_utf8(lower).expect("ASCII lower-casing keeps UTF-8"))
 }
 
 /// Does `hay` contain `needle` as a whole word or phrase (at word
