@@ -325,9 +325,10 @@ pub fn probes() -> Vec<String> {
     out
 }
 
-/// [`find_levels`], looking only at `probes`: the sorted starts of every
-/// occurrence of the [`probes`] literals in `flat`. Same result, without a
-/// pass over every byte.
+/// [`find_levels`], looking only at `probes`: the sorted starts of the
+/// occurrences of the [`probes`] literals in `flat` that begin a word (at
+/// least those: tokens start nowhere else). Same result, without a pass
+/// over every byte.
 pub fn find_levels_at(flat: &str, probes: &[usize]) -> Vec<LevelMention> {
     levels_from(flat, |b, from, junctions| {
         next_vertebra_at(b, from, junctions, probes)
@@ -560,8 +561,8 @@ fn next_vertebra(b: &[u8], from: usize, junctions: &mut Vec<usize>) -> Option<(u
 }
 
 /// As [`next_vertebra`], looking only at `probes` (sorted starts of
-/// [`probes()`] occurrences): every position where a token or a junction
-/// expression can start begins with a probe.
+/// [`probes()`] occurrences at word starts): every position where a token
+/// or a junction expression can start begins with a probe.
 fn next_vertebra_at(
     b: &[u8],
     from: usize,
