@@ -248,8 +248,6 @@ fn regions_of_segments(segments: u32) -> RegionSet {
 }
 
 struct Grammar {
-    second: Regex,
-    segment_range: Regex,
     /// Junction words; run anchored at the word starts where they may begin.
     junction: regex_automata::meta::Regex,
     sequence_after: Regex,
@@ -261,16 +259,6 @@ struct Grammar {
 fn grammar() -> &'static Grammar {
     static G: OnceLock<Grammar> = OnceLock::new();
     G.get_or_init(|| Grammar {
-        // What may follow a first vertebra to make a segment or range:
-        // separator, optional letter, number.
-        second: crate::matcher::compile_regex(
-            r"^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ([ctls]) ?(\d{1,2})\b)",
-        )
-        .unwrap(),
-        segment_range: crate::matcher::compile_regex(
-            r"^(?: ?- ?| to | through | thru )([ctls]) ?(\d{1,2}) ?[-/] ?(?:([ctls]) ?)?(\d{1,2})\b",
-        )
-        .unwrap(),
         junction: regex_automata::meta::Regex::new(&format!(
             "(?i){}",
             crate::matcher::asciify(
@@ -371,36 +359,24 @@ fn levels_from(
         let mut end = end;
         let mut mention: Option<LevelMention> = None;
         if let Some(v1) = v1 {
-            if let Some(c2) = g.second.captures(&flat[end..]) {
-                let (sep, letter2, n2) = if let Some(l) = c2.get(2) {
-                    (
-                        c2.get(1).map_or("", |s| s.as_str()),
-                        Some(l.as_str().as_bytes()[0]),
-                        &c2[3],
-                    )
-                } else if let Some(n) = c2.get(5) {
-                    (c2.get(4).map_or("", |s| s.as_str()), None, n.as_str())
-                } else {
-                    (" ", Some(c2[6].as_bytes()[0]), &c2[7])
-                };
-                let n2: u8 = n2.parse().unwrap_or(0);
+            if let Some(c2) = second(&flat.as_bytes()[end..]) {
+                let (sep, letter2, n2) = (c2.sep, c2.letter, c2.number);
                 let v2 = match letter2 {
                     Some(l) => vertebra_index(l, n2),
                     None => letter1.and_then(|l| vertebra_index(l, n2)),
                 };
-                let sep = sep.trim().to_ascii_lowercase();
                 if let Some(v2) = v2.filter(|v2| *v2 > v1) {
                     let adjacent = v2 == v1 + 1 || (v1 >= 25 && v2 >= 25);
                     // "and" and a bare space join only adjacent vertebrae
                     // across a region border (C7 and T1), or any adjacent pair
                     // for a space ("C7 T1").
-                    let ok = match sep.as_str() {
-                        "and" => adjacent && Region::of_vertebra(v1) != Region::of_vertebra(v2),
-                        "" => adjacent && letter2.is_some(),
-                        _ => true,
+                    let ok = match sep {
+                        Sep::And => adjacent && Region::of_vertebra(v1) != Region::of_vertebra(v2),
+                        Sep::Space => adjacent && letter2.is_some(),
+                        Sep::Other => true,
                     };
                     if ok {
-                        end += c2.get(0).unwrap().end();
+                        end += c2.len;
                         let mut segments = segments_between(v1, v2);
                         let mut kind = if adjacent {
                             LevelKind::Segment
@@ -408,18 +384,16 @@ fn levels_from(
                             LevelKind::Range
                         };
                         if adjacent {
-                            if let Some(r) = g.segment_range.captures(&flat[end..]) {
-                                let l3 = r[1].as_bytes()[0];
-                                let n3: u8 = r[2].parse().unwrap_or(0);
-                                let l4 = r.get(3).map_or(l3, |l| l.as_str().as_bytes()[0]);
-                                let n4: u8 = r[4].parse().unwrap_or(0);
+                            if let Some(r) = segment_range(&flat.as_bytes()[end..]) {
+                                let (l3, n3, n4) = (r.first.0, r.first.1, r.second.1);
+                                let l4 = r.second.0.unwrap_or(l3);
                                 if let (Some(a), Some(b)) =
                                     (vertebra_index(l3, n3), vertebra_index(l4, n4))
                                 {
                                     if b > a && a >= v1 {
                                         segments |= segments_between(v1, b);
                                         kind = LevelKind::Range;
-                                        end += r.get(0).unwrap().end();
+                                        end += r.len;
                                     }
                                 }
                             }
@@ -581,6 +555,187 @@ fn next_vertebra_at(
     None
 }
 
+/// How a second vertebra is joined to the first ([`second`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    /// "and": joins only adjacent vertebrae across a region border.
+    And,
+    /// Nothing or a bare space ("C7T1", "C7 T1"): adjacent vertebrae only.
+    Space,
+    /// A dash, slash, "to", "through" or "thru".
+    Other,
+}
+
+/// What [`second`] reads after a first vertebra.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Second {
+    sep: Sep,
+    /// The second vertebra's letter, as written; none for "C5-6".
+    letter: Option<u8>,
+    number: u8,
+    /// Bytes read.
+    len: usize,
+}
+
+/// Reads what may follow a first vertebra to make a segment or range (ASCII
+/// case ignored): a separator (` - `, ` / `, with or without the spaces,
+/// ` to `, ` through `, ` thru `, ` and `), a letter C/T/L/S, an optional
+/// space and one or two digits ("-T1", " to T 1"); or a dash or slash and
+/// the digits alone ("-6"); or a space, a letter and the digits (" T1").
+/// The digits end at a word boundary. In the order tried, the first that
+/// fits wins (a test holds it to the regular expression it replaced).
+fn second(rest: &[u8]) -> Option<Second> {
+    let dash_or_slash = dash_or_slash(rest, b"-/");
+    let word_sep = || {
+        [
+            (&b" to "[..], Sep::Other),
+            (b" through ", Sep::Other),
+            (b" thru ", Sep::Other),
+            (b" and ", Sep::And),
+        ]
+        .into_iter()
+        .find(|(w, _)| starts_with_ignore_case(rest, w))
+        .map(|(w, sep)| (w.len(), sep))
+    };
+    if let Some((k, sep)) = dash_or_slash.map(|k| (k, Sep::Other)).or_else(word_sep) {
+        if let Some((letter, number, len)) = letter_number(rest, k) {
+            return Some(Second {
+                sep,
+                letter: Some(letter),
+                number,
+                len,
+            });
+        }
+    }
+    if let Some(k) = dash_or_slash {
+        if let Some((number, len)) = number_at(rest, k) {
+            return Some(Second {
+                sep: Sep::Other,
+                letter: None,
+                number,
+                len,
+            });
+        }
+    }
+    if rest.first() == Some(&b' ') {
+        if let Some((letter, number, len)) = letter_number(rest, 1) {
+            return Some(Second {
+                sep: Sep::Space,
+                letter: Some(letter),
+                number,
+                len,
+            });
+        }
+    }
+    None
+}
+
+/// What [`segment_range`] reads: a segment's two vertebrae (letter and
+/// number; the second letter may be left out) and the bytes read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SegmentRange {
+    first: (u8, u8),
+    second: (Option<u8>, u8),
+    len: usize,
+}
+
+/// Reads a second segment after a segment, to make a range ("C5-6 to
+/// C7-T1"): ` - ` (spaces optional), ` to `, ` through ` or ` thru `; a
+/// letter, an optional space, one or two digits; a dash or slash (spaces
+/// around it optional); an optional letter (and space); one or two digits
+/// and a word boundary. A test holds it to the regular expression it
+/// replaced.
+fn segment_range(rest: &[u8]) -> Option<SegmentRange> {
+    let k = dash_or_slash(rest, b"-").or_else(|| {
+        [&b" to "[..], b" through ", b" thru "]
+            .into_iter()
+            .find(|w| starts_with_ignore_case(rest, w))
+            .map(<[u8]>::len)
+    })?;
+    let l3 = *rest.get(k).filter(|c| is_level_letter(**c))?;
+    let mut k = k + 1;
+    if rest.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    // One or two digits, then what joins the second vertebra.
+    let digits = rest[k..]
+        .iter()
+        .take(2)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits == 0 {
+        return None;
+    }
+    let n3 = parse_digits(&rest[k..k + digits]);
+    let k = dash_or_slash(&rest[k + digits..], b"-/")? + k + digits;
+    let (l4, (n4, len)) = match rest.get(k).copied().filter(|c| is_level_letter(*c)) {
+        Some(l) => {
+            let after = if rest.get(k + 1) == Some(&b' ') {
+                k + 2
+            } else {
+                k + 1
+            };
+            (Some(l), number_at(rest, after)?)
+        }
+        None => (None, number_at(rest, k)?),
+    };
+    Some(SegmentRange {
+        first: (l3, n3),
+        second: (l4, n4),
+        len,
+    })
+}
+
+/// Length of a separator of one of `marks` with an optional space on
+/// either side (` - `, `-`, ` /`) at the start of `rest`.
+fn dash_or_slash(rest: &[u8], marks: &[u8]) -> Option<usize> {
+    let k = usize::from(rest.first() == Some(&b' '));
+    if !marks.contains(rest.get(k)?) {
+        return None;
+    }
+    Some(k + 1 + usize::from(rest.get(k + 1) == Some(&b' ')))
+}
+
+/// A letter C/T/L/S at `k`, an optional space, one or two digits and a word
+/// boundary: the letter, the number and the end.
+fn letter_number(rest: &[u8], k: usize) -> Option<(u8, u8, usize)> {
+    let letter = *rest.get(k).filter(|c| is_level_letter(**c))?;
+    let after = if rest.get(k + 1) == Some(&b' ') {
+        k + 2
+    } else {
+        k + 1
+    };
+    let (number, end) = number_at(rest, after)?;
+    Some((letter, number, end))
+}
+
+/// One or two digits at `k` followed by a word boundary: the number and
+/// the end.
+fn number_at(rest: &[u8], k: usize) -> Option<(u8, usize)> {
+    let digits = rest
+        .get(k..)?
+        .iter()
+        .take(3)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits == 0 || digits > 2 || rest.get(k + digits).is_some_and(|&c| is_word_byte(c)) {
+        return None;
+    }
+    Some((parse_digits(&rest[k..k + digits]), k + digits))
+}
+
+fn parse_digits(d: &[u8]) -> u8 {
+    d.iter().fold(0, |n, c| n * 10 + (c - b'0'))
+}
+
+fn is_level_letter(c: u8) -> bool {
+    matches!(c.to_ascii_lowercase(), b'c' | b't' | b'l' | b's')
+}
+
+fn starts_with_ignore_case(rest: &[u8], w: &[u8]) -> bool {
+    rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w)
+}
+
 /// A closer look at a word start `i` with one of the letters `c t l s o`:
 /// notes it in `junctions` if a junction expression may start there, and
 /// returns the end of the vertebra token starting there, if one does.
@@ -649,6 +804,101 @@ fn is_landmark(g: &Grammar, flat: &str, start: usize, end: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The regular expression [`second`] replaced, read as [`second`] reads.
+    fn second_by_regex(rest: &str) -> Option<Second> {
+        let re = crate::matcher::compile_regex(
+            r"^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ([ctls]) ?(\d{1,2})\b)",
+        )
+        .unwrap();
+        let c = re.captures(rest)?;
+        let (sep, letter, n) = if let Some(l) = c.get(2) {
+            (&c[1], Some(l.as_str().as_bytes()[0]), &c[3])
+        } else if let Some(n) = c.get(5) {
+            (&c[4], None, n.as_str())
+        } else {
+            (" ", Some(c[6].as_bytes()[0]), &c[7])
+        };
+        let sep = match sep.trim().to_ascii_lowercase().as_str() {
+            "and" => Sep::And,
+            "" => Sep::Space,
+            _ => Sep::Other,
+        };
+        Some(Second {
+            sep,
+            letter,
+            number: n.parse().unwrap(),
+            len: c[0].len(),
+        })
+    }
+
+    /// The regular expression [`segment_range`] replaced.
+    fn segment_range_by_regex(rest: &str) -> Option<SegmentRange> {
+        let re = crate::matcher::compile_regex(
+            r"^(?: ?- ?| to | through | thru )([ctls]) ?(\d{1,2}) ?[-/] ?(?:([ctls]) ?)?(\d{1,2})\b",
+        )
+        .unwrap();
+        let c = re.captures(rest)?;
+        Some(SegmentRange {
+            first: (c[1].as_bytes()[0], c[2].parse().unwrap()),
+            second: (
+                c.get(3).map(|l| l.as_str().as_bytes()[0]),
+                c[4].parse().unwrap(),
+            ),
+            len: c[0].len(),
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn level_joins_read_as_their_regexes(
+            rest in r"( |-|/| - | / |- | -| to | TO | through | thru | and | And |x|)(c|T|l|s|x|)( |)(1|7|12|123|x|)( |-|/| - | / |x|)(c|T|l|s|x|)( |)(1|7|12|123|x|)(_|x| |\.|é|-|)"
+        ) {
+            proptest::prop_assert_eq!(second(rest.as_bytes()), second_by_regex(&rest));
+            proptest::prop_assert_eq!(segment_range(rest.as_bytes()), segment_range_by_regex(&rest));
+        }
+    }
+
+    #[test]
+    fn level_joins_on_examples() {
+        for rest in [
+            "-T1",
+            " - t 1 pain",
+            " to T1",
+            " THROUGH L2,",
+            " and T1",
+            "-6",
+            " / 7",
+            " T1",
+            " to 5",
+            "-T123",
+            "-T1_",
+            " - C5-6",
+            " to C5 - C6.",
+            " thru c5/ 6",
+            "-C5-C67",
+            "andT1",
+            " - ",
+            "",
+        ] {
+            assert_eq!(second(rest.as_bytes()), second_by_regex(rest), "{rest:?}");
+            assert_eq!(
+                segment_range(rest.as_bytes()),
+                segment_range_by_regex(rest),
+                "{rest:?}"
+            );
+        }
+        assert_eq!(
+            second(b" to T 1 x"),
+            Some(Second {
+                sep: Sep::Other,
+                letter: Some(b'T'),
+                number: 1,
+                len: 7
+            })
+        );
+    }
 
     fn levels(s: &str) -> Vec<(String, LevelKind, Vec<Region>)> {
         let n = crate::text::Normalized::new(s);
