@@ -96,6 +96,26 @@ fn stages(c: &mut Criterion) {
         ],
         &probes,
     );
+    // The same without the lexicon regexes (only their anchor words stay
+    // out too): the automaton walk alone, so that the regex windows' share
+    // of the stage above is the difference.
+    let is_literal =
+        |p: &m53audit::lexicon::Pattern| matches!(p, m53audit::lexicon::Pattern::Literal(_));
+    let literal_only = MultiMatcher::with_probes(
+        vec![
+            lex.concepts
+                .iter()
+                .filter(|c| is_literal(&c.pattern))
+                .map(|c| (&c.pattern, &c.anchors[..]))
+                .collect(),
+            lex.rules
+                .iter()
+                .filter(|r| is_literal(&r.pattern))
+                .map(|r| (&r.pattern, &[][..]))
+                .collect(),
+        ],
+        &probes,
+    );
     let found: Vec<Vec<usize>> = norms
         .iter()
         .map(|n| matchers.find_all(&n.flat).probes)
@@ -153,6 +173,13 @@ fn stages(c: &mut Criterion) {
             norms
                 .iter()
                 .for_each(|n| drop(black_box(matchers.find_all(&n.flat))))
+        })
+    });
+    g.bench_function("concepts+triggers+level probes, literals only", |b| {
+        b.iter(|| {
+            norms
+                .iter()
+                .for_each(|n| drop(black_box(literal_only.find_all(&n.flat))))
         })
     });
     g.bench_function("levels (at the probes)", |b| {
