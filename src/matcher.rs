@@ -317,10 +317,10 @@ impl MultiMatcher {
 }
 
 /// Calls `found(start, end, pattern)` for every match of the anchored
-/// automaton `ac` (lower-cased literals) that starts where a match may start
-/// a word: wherever the byte before or the byte there is not an ASCII letter
-/// or digit and `first` says a pattern begins with the byte there. A match
-/// that begins inside a word never counts (see
+/// automaton `ac` (lower-cased literals) from a position where a match may
+/// start: a byte that begins a pattern (`first`) and does not continue an
+/// ASCII word (it or the byte before it is not an ASCII letter or digit). A
+/// match that begins inside a word never counts (see
 /// [`crate::text::at_word_boundaries`]), and looking nowhere else means it
 /// cannot hide one that does. Matches come by start, then by end.
 #[inline]

@@ -560,7 +560,7 @@ fn next_vertebra_at(
 enum Sep {
     /// "and": joins only adjacent vertebrae across a region border.
     And,
-    /// Nothing or a bare space ("C7T1", "C7 T1"): adjacent vertebrae only.
+    /// A bare space ("C7 T1"): adjacent vertebrae only.
     Space,
     /// A dash, slash, "to", "through" or "thru".
     Other,
