@@ -741,26 +741,12 @@ fn starts_with_ignore_case(rest: &[u8], w: &[u8]) -> bool {
 /// returns the end of the vertebra token starting there, if one does.
 fn vertebra_at(b: &[u8], i: usize, junctions: &mut Vec<usize>) -> Option<usize> {
     let boundary_after = |i: usize| b.get(i).map_or(true, |&c| !is_word_byte(c));
-    // One or two digits at `k`, then a word boundary.
-    let digits = |k: usize| -> Option<usize> {
-        if !b.get(k)?.is_ascii_digit() {
-            return None;
-        }
-        if b.get(k + 1).is_some_and(u8::is_ascii_digit) {
-            boundary_after(k + 2).then_some(k + 2)
-        } else {
-            boundary_after(k + 1).then_some(k + 1)
-        }
-    };
+    let digits = |k: usize| number_at(b, k).map(|(_, end)| end);
     if may_start_junction(&b[i..]) {
         junctions.push(i);
     }
     if b[i].eq_ignore_ascii_case(&b'o') {
-        let word = |w: &[u8]| {
-            b.len() >= i + w.len()
-                && b[i..i + w.len()].eq_ignore_ascii_case(w)
-                && boundary_after(i + w.len())
-        };
+        let word = |w: &[u8]| starts_with_ignore_case(&b[i..], w) && boundary_after(i + w.len());
         if word(b"occiput") {
             Some(i + 7)
         } else if word(b"occ") {
@@ -780,7 +766,7 @@ fn vertebra_at(b: &[u8], i: usize, junctions: &mut Vec<usize>) -> Option<usize> 
 /// `C7-T1 junction` alternative is left out (it only stops the segment being
 /// read twice, and no other alternative can start inside it).
 fn may_start_junction(rest: &[u8]) -> bool {
-    let starts = |w: &[u8]| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w);
+    let starts = |w: &[u8]| starts_with_ignore_case(rest, w);
     match rest[0].to_ascii_lowercase() {
         b'c' => {
             starts(b"cervic")
