@@ -560,7 +560,7 @@ fn next_vertebra_at(
 enum Sep {
     /// "and": joins only adjacent vertebrae across a region border.
     And,
-    /// A bare space ("C7 T1"): adjacent vertebrae only.
+    /// A bare space or nothing ("C7 T1", "C7T1"): adjacent vertebrae only.
     Space,
     /// A dash, slash, "to", "through" or "thru".
     Other,
@@ -581,9 +581,10 @@ struct Second {
 /// case ignored): a separator (` - `, ` / `, with or without the spaces,
 /// ` to `, ` through `, ` thru `, ` and `), a letter C/T/L/S, an optional
 /// space and one or two digits ("-T1", " to T 1"); or a dash or slash and
-/// the digits alone ("-6"); or a space, a letter and the digits (" T1").
-/// The digits end at a word boundary. In the order tried, the first that
-/// fits wins (a test holds it to the regular expression it replaced).
+/// the digits alone ("-6"); or a space or nothing, a letter and the digits
+/// (" T1", "T1" glued to the first as in "C7T1"). The digits end at a word
+/// boundary. In the order tried, the first that fits wins (a test holds it
+/// to a regular expression).
 fn second(rest: &[u8]) -> Option<Second> {
     let dash_or_slash = dash_or_slash(rest, b"-/");
     let word_sep = || {
@@ -617,17 +618,14 @@ fn second(rest: &[u8]) -> Option<Second> {
             });
         }
     }
-    if rest.first() == Some(&b' ') {
-        if let Some((letter, number, len)) = letter_number(rest, 1) {
-            return Some(Second {
-                sep: Sep::Space,
-                letter: Some(letter),
-                number,
-                len,
-            });
-        }
-    }
-    None
+    let glued_or_spaced = usize::from(rest.first() == Some(&b' '));
+    let (letter, number, len) = letter_number(rest, glued_or_spaced)?;
+    Some(Second {
+        sep: Sep::Space,
+        letter: Some(letter),
+        number,
+        len,
+    })
 }
 
 /// What [`segment_range`] reads: a segment's two vertebrae (letter and
@@ -741,7 +739,19 @@ fn starts_with_ignore_case(rest: &[u8], w: &[u8]) -> bool {
 /// returns the end of the vertebra token starting there, if one does.
 fn vertebra_at(b: &[u8], i: usize, junctions: &mut Vec<usize>) -> Option<usize> {
     let boundary_after = |i: usize| b.get(i).map_or(true, |&c| !is_word_byte(c));
-    let digits = |k: usize| number_at(b, k).map(|(_, end)| end);
+    // One or two digits ending the word, or glued to a second vertebra
+    // ("C7T1", "L5S1": [`second`] reads it).
+    let digits = |k: usize| {
+        number_at(b, k).map(|(_, end)| end).or_else(|| {
+            let d = b
+                .get(k..)?
+                .iter()
+                .take(3)
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            ((1..=2).contains(&d) && letter_number(b, k + d).is_some()).then_some(k + d)
+        })
+    };
     if may_start_junction(&b[i..]) {
         junctions.push(i);
     }
@@ -791,10 +801,11 @@ fn is_landmark(g: &Grammar, flat: &str, start: usize, end: usize) -> bool {
 mod tests {
     use super::*;
 
-    /// The regular expression [`second`] replaced, read as [`second`] reads.
+    /// The regular expression [`second`] replaced (with the glued second
+    /// vertebra added), read as [`second`] reads.
     fn second_by_regex(rest: &str) -> Option<Second> {
         let re = crate::matcher::compile_regex(
-            r"^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ([ctls]) ?(\d{1,2})\b)",
+            r"^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ?([ctls]) ?(\d{1,2})\b)",
         )
         .unwrap();
         let c = re.captures(rest)?;
@@ -925,6 +936,8 @@ mod tests {
             "CT junction",
             "lower cervical/upper thoracic junction",
             "C7 and T1 vertebrae",
+            "C7T1",
+            "c7t1 facet",
             "C7\u{2013}T1 level",
             "cervical-thoracic junction",
             "CTJ",
@@ -950,10 +963,24 @@ mod tests {
             ("thoracolumbar junction", Region::Thoracolumbar),
             ("L4-5", Region::Lumbar),
             ("L5-S1", Region::Lumbosacral),
+            ("L5S1", Region::Lumbosacral),
+            ("C5C6", Region::Cervical),
         ];
         for (s, r) in cases {
             assert_eq!(levels(s)[0].2, vec![r], "{s}");
         }
+    }
+
+    #[test]
+    fn glued_vertebrae_make_a_segment_only_when_adjacent() {
+        let l = levels("C6C7 and c7t1");
+        assert_eq!(l[0].1, LevelKind::Segment);
+        assert_eq!((l[1].0.as_str(), l[1].1), ("c7t1", LevelKind::Segment));
+        // Not adjacent: the first vertebra alone.
+        let l = levels("C5C7");
+        assert_eq!((l[0].0.as_str(), l[0].1), ("C5", LevelKind::Single));
+        // MRI sequences and staging are no vertebrae.
+        assert!(levels("T1W and T2STIR images, T1b1").is_empty());
     }
 
     #[test]
@@ -1060,11 +1087,15 @@ mod tests {
 
     #[test]
     fn vertebra_scan_finds_what_the_token_regex_finds() {
-        let re =
-            crate::matcher::compile_regex(r"\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b)").unwrap();
+        // A vertebra glued to a second ("C7T1") ends before it.
+        let re = crate::matcher::compile_regex(
+            r"\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b|[ctls] ?(\d{1,2})[ctls] ?\d{1,2}\b)",
+        )
+        .unwrap();
         let texts = [
             "C7-T1, c 7, T12 L1, s1; l5-s1 C123 xc7 c7x C7_ t1. (T1) occ-C1 Occiput OCC occipital",
             "T 1 T  1 c 12 c 123 c77 s 0 o1 occ1 ct1 tt1 -l4 /c5 é c6 c\u{2013}7",
+            "C7T1 l5s1. c 7t 1 C7T1x C7T12 c123t1 T1W T2STIR T1b1 c7t1_",
             "",
             "c",
             "occ",
@@ -1078,8 +1109,13 @@ mod tests {
                 scanned.push((s, e));
                 pos = e.max(s + 1);
             }
-            let searched: Vec<(usize, usize)> =
-                re.find_iter(text).map(|m| (m.start(), m.end())).collect();
+            let searched: Vec<(usize, usize)> = re
+                .captures_iter(text)
+                .map(|c| {
+                    let m = c.get(0).unwrap();
+                    (m.start(), c.get(4).map_or(m.end(), |d| d.end()))
+                })
+                .collect();
             assert_eq!(scanned, searched, "{text}");
         }
     }
