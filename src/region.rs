@@ -710,16 +710,23 @@ fn letter_number(rest: &[u8], k: usize) -> Option<(u8, u8, usize)> {
 /// One or two digits at `k` followed by a word boundary: the number and
 /// the end.
 fn number_at(rest: &[u8], k: usize) -> Option<(u8, usize)> {
-    let digits = rest
-        .get(k..)?
-        .iter()
-        .take(3)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let digits = digits_at(rest, k)?;
     if digits == 0 || digits > 2 || rest.get(k + digits).is_some_and(|&c| is_word_byte(c)) {
         return None;
     }
     Some((parse_digits(&rest[k..k + digits]), k + digits))
+}
+
+/// How many ASCII digits start at `k` (counting up to three: one or two
+/// make a vertebra number); none if `k` is past the end.
+fn digits_at(rest: &[u8], k: usize) -> Option<usize> {
+    Some(
+        rest.get(k..)?
+            .iter()
+            .take(3)
+            .take_while(|c| c.is_ascii_digit())
+            .count(),
+    )
 }
 
 fn parse_digits(d: &[u8]) -> u8 {
@@ -743,12 +750,7 @@ fn vertebra_at(b: &[u8], i: usize, junctions: &mut Vec<usize>) -> Option<usize> 
     // ("C7T1", "L5S1": [`second`] reads it).
     let digits = |k: usize| {
         number_at(b, k).map(|(_, end)| end).or_else(|| {
-            let d = b
-                .get(k..)?
-                .iter()
-                .take(3)
-                .take_while(|c| c.is_ascii_digit())
-                .count();
+            let d = digits_at(b, k)?;
             ((1..=2).contains(&d) && letter_number(b, k + d).is_some()).then_some(k + d)
         })
     };
