@@ -650,32 +650,21 @@ fn segment_range(rest: &[u8]) -> Option<SegmentRange> {
             .find(|w| starts_with_ignore_case(rest, w))
             .map(<[u8]>::len)
     })?;
-    let l3 = *rest.get(k).filter(|c| is_level_letter(**c))?;
-    let mut k = k + 1;
-    if rest.get(k) == Some(&b' ') {
-        k += 1;
-    }
-    // One or two digits, then what joins the second vertebra.
-    let digits = rest[k..]
-        .iter()
-        .take(2)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
+    let (l3, k) = letter_at(rest, k)?;
+    // One or two digits (no word boundary needed), then what joins the
+    // second vertebra.
+    let digits = digits_at(rest, k)?.min(2);
     if digits == 0 {
         return None;
     }
     let n3 = parse_digits(&rest[k..k + digits]);
     let k = dash_or_slash(&rest[k + digits..], b"-/")? + k + digits;
-    let (l4, (n4, len)) = match rest.get(k).copied().filter(|c| is_level_letter(*c)) {
-        Some(l) => {
-            let after = if rest.get(k + 1) == Some(&b' ') {
-                k + 2
-            } else {
-                k + 1
-            };
-            (Some(l), number_at(rest, after)?)
+    let (l4, n4, len) = match letter_number(rest, k) {
+        Some((l, n, end)) => (Some(l), n, end),
+        None => {
+            let (n, end) = number_at(rest, k)?;
+            (None, n, end)
         }
-        None => (None, number_at(rest, k)?),
     };
     Some(SegmentRange {
         first: (l3, n3),
@@ -697,14 +686,16 @@ fn dash_or_slash(rest: &[u8], marks: &[u8]) -> Option<usize> {
 /// A letter C/T/L/S at `k`, an optional space, one or two digits and a word
 /// boundary: the letter, the number and the end.
 fn letter_number(rest: &[u8], k: usize) -> Option<(u8, u8, usize)> {
-    let letter = *rest.get(k).filter(|c| is_level_letter(**c))?;
-    let after = if rest.get(k + 1) == Some(&b' ') {
-        k + 2
-    } else {
-        k + 1
-    };
+    let (letter, after) = letter_at(rest, k)?;
     let (number, end) = number_at(rest, after)?;
     Some((letter, number, end))
+}
+
+/// A letter C/T/L/S at `k`: the letter, and where its number may start
+/// (after one optional space).
+fn letter_at(rest: &[u8], k: usize) -> Option<(u8, usize)> {
+    let letter = *rest.get(k).filter(|c| is_level_letter(**c))?;
+    Some((letter, k + 1 + usize::from(rest.get(k + 1) == Some(&b' '))))
 }
 
 /// One or two digits at `k` followed by a word boundary: the number and
