@@ -1,8 +1,9 @@
 //! Criterion benchmark of the per-note pipeline (audit + JSON record), with
-//! throughput in bytes, on a seeded synthetic corpus (`m53audit::synth`) and,
-//! when present, on real MTSamples transcriptions; and of each stage of the
-//! pipeline on its own (group `stages`, synthetic corpus), to show where the
-//! time goes.
+//! throughput in bytes, on seeded synthetic corpora (`m53audit::synth`, both
+//! mixes) and, when present, on real MTSamples transcriptions; and of each
+//! stage of the pipeline on its own (group `stages`, the realistic synthetic
+//! corpus that the end-to-end archive is made of), to show where the time
+//! goes.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use m53audit::{Auditor, Lexicons, Note, Output};
@@ -12,9 +13,9 @@ use std::hint::black_box;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn corpus_synthetic() -> Vec<Note> {
+fn corpus_synthetic(mix: m53audit::synth::Mix) -> Vec<Note> {
     let mut buf = Vec::new();
-    m53audit::synth::generate(53, 4_000_000, &mut buf).unwrap();
+    m53audit::synth::generate(53, 4_000_000, mix, &mut buf).unwrap();
     String::from_utf8(buf)
         .unwrap()
         .lines()
@@ -55,7 +56,11 @@ fn corpus_mtsamples() -> Option<Vec<Note>> {
 
 fn bench(c: &mut Criterion) {
     let auditor = Auditor::new(Lexicons::builtin());
-    let mut corpora = vec![("synthetic", corpus_synthetic())];
+    use m53audit::synth::Mix;
+    let mut corpora = vec![
+        ("synthetic realistic", corpus_synthetic(Mix::Realistic)),
+        ("synthetic dense", corpus_synthetic(Mix::Dense)),
+    ];
     if let Some(m) = corpus_mtsamples() {
         corpora.push(("mtsamples", m));
     }
@@ -81,7 +86,7 @@ fn stages(c: &mut Criterion) {
     use m53audit::{matcher::MultiMatcher, region, scorer, sentence, text::Normalized};
     let lex = Lexicons::builtin();
     let auditor = Auditor::new(lex.clone());
-    let notes = corpus_synthetic();
+    let notes = corpus_synthetic(m53audit::synth::Mix::Realistic);
     let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
     let norms: Vec<Normalized> = notes.iter().map(|n| Normalized::new(&n.text)).collect();
     let probes = region::probes();

@@ -1066,7 +1066,10 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        texts.extend((0..300).map(|i| crate::synth::note(&mut rng, i).1));
+        texts.extend((0..300).map(|i| {
+            let mix = [crate::synth::Mix::Dense, crate::synth::Mix::Realistic][i as usize % 2];
+            crate::synth::note(&mut rng, i, mix).1
+        }));
         for text in &texts {
             let n = crate::text::Normalized::new(text);
             let found = m.find_all(&n.flat);

@@ -9,7 +9,6 @@ use std::io::Write;
 #[command(
     name = "m53gen",
     version,
-    about,
     after_help = "Example:\n  m53gen --seed 53 --bytes 1000000000 -o bench-data/archive.jsonl"
 )]
 struct Args {
@@ -19,6 +18,11 @@ struct Args {
     /// Stop once at least this many bytes are written.
     #[arg(long, default_value_t = 1_000_000_000)]
     bytes: u64,
+    /// Which notes: `realistic` (spinal findings inside full notes of real
+    /// lengths, about 2.6 KB) or `dense` (the findings alone, about 0.8 KB:
+    /// the stress case, and the archive of the earliest README figures).
+    #[arg(long, value_enum, default_value_t = m53audit::synth::Mix::Realistic)]
+    mix: m53audit::synth::Mix,
     /// Output file (stdout when absent).
     #[arg(short, long)]
     output: Option<std::path::PathBuf>,
@@ -38,8 +42,11 @@ fn main() -> anyhow::Result<()> {
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let (notes, bytes) = m53audit::synth::generate(a.seed, a.bytes, &mut w)?;
+    let (notes, bytes) = m53audit::synth::generate(a.seed, a.bytes, a.mix, &mut w)?;
     w.flush()?;
-    eprintln!("m53gen: {notes} notes, {bytes} bytes (seed {})", a.seed);
+    eprintln!(
+        "m53gen: {notes} notes, {bytes} bytes (seed {}, {:?} mix)",
+        a.seed, a.mix
+    );
     Ok(())
 }
