@@ -158,22 +158,33 @@ fn multi(regexes: &[(String, usize)]) -> Option<(regex_automata::meta::Regex, Ve
 
 /// Keeps the leftmost-longest non-overlapping spans of `spans` (ties: the
 /// lowest id), as an aho-corasick leftmost-longest search would report
-/// them, then drops those not at word boundaries.
+/// them, then drops those not at word boundaries. Spans in start order (as
+/// the automaton walk reports them) are resolved in one pass; others are
+/// sorted first.
 fn leftmost_longest(text: &str, spans: &mut Vec<Hit>) {
-    spans.sort_unstable_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then(b.end.cmp(&a.end))
-            .then(a.id.cmp(&b.id))
-    });
-    let mut next = 0;
-    spans.retain(|h| {
-        if h.start < next {
-            return false;
+    if !spans.windows(2).all(|w| w[0].start <= w[1].start) {
+        spans.sort_unstable_by_key(|h| h.start);
+    }
+    // Per start the longest (lowest id on ties), unless an earlier kept
+    // span covers that start.
+    let (mut kept, mut next, mut k) = (0, 0, 0);
+    while k < spans.len() {
+        let mut best = spans[k];
+        k += 1;
+        while k < spans.len() && spans[k].start == best.start {
+            let h = spans[k];
+            if h.end > best.end || (h.end == best.end && h.id < best.id) {
+                best = h;
+            }
+            k += 1;
         }
-        next = h.end;
-        true
-    });
+        if best.start >= next {
+            next = best.end;
+            spans[kept] = best;
+            kept += 1;
+        }
+    }
+    spans.truncate(kept);
     spans.retain(|h| crate::text::at_word_boundaries(text, h.start, h.end));
 }
 
@@ -504,6 +515,49 @@ mod tests {
         assert_eq!(found.probes, vec![6, 23, 27]);
         assert_eq!(found.lists, m.find(text));
         assert_eq!(found.lists[0].len(), 1);
+    }
+
+    /// `leftmost_longest` as it was written first: sort by start, longest
+    /// first, lowest id; keep what does not overlap the span kept before.
+    fn leftmost_longest_by_sorting(text: &str, spans: &mut Vec<Hit>) {
+        spans.sort_unstable_by(|a, b| {
+            a.start
+                .cmp(&b.start)
+                .then(b.end.cmp(&a.end))
+                .then(a.id.cmp(&b.id))
+        });
+        let mut next = 0;
+        spans.retain(|h| {
+            let keep = h.start >= next;
+            if keep {
+                next = h.end;
+            }
+            keep
+        });
+        spans.retain(|h| crate::text::at_word_boundaries(text, h.start, h.end));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn one_pass_selection_is_the_sorted_selection(
+            raw in proptest::collection::vec((0usize..40, 1usize..8, 0usize..4), 0..30),
+            in_walk_order in proptest::bool::ANY,
+        ) {
+            let text = "ab cd, ef gh ij-kl mn op qr st uv wx yz 01 23";
+            let mut spans: Vec<Hit> = raw
+                .iter()
+                .map(|&(start, len, id)| Hit { start, end: (start + len).min(text.len()), id })
+                .collect();
+            if in_walk_order {
+                // As the automaton walk reports them: by start, then by end.
+                spans.sort_by_key(|h| (h.start, h.end));
+            }
+            let mut expected = spans.clone();
+            leftmost_longest_by_sorting(text, &mut expected);
+            leftmost_longest(text, &mut spans);
+            proptest::prop_assert_eq!(spans, expected);
+        }
     }
 
     #[test]
