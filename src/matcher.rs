@@ -98,6 +98,10 @@ pub struct MultiMatcher {
     ac: Option<DFA>,
     /// `first[b]`: some pattern starts with the byte `b`.
     first: Box<[bool; 256]>,
+    /// The pattern that a live state of the anchored walk spells out
+    /// entirely, keyed by state: a match state also holds the patterns that
+    /// are suffixes of what was walked, and those started elsewhere.
+    exact: rustc_hash::FxHashMap<StateID, u32>,
     /// Who each automaton pattern belongs to.
     owners: Vec<Vec<Owner>>,
     /// The regular expressions of each lexicon.
@@ -275,8 +279,12 @@ impl MultiMatcher {
                 .build(&literals)
                 .expect("lexicon automaton builds")
         });
+        let exact = ac
+            .as_ref()
+            .map_or_else(Default::default, |ac| exact_states(ac, &literals));
         MultiMatcher {
             ac,
+            exact,
             first,
             owners,
             sets,
@@ -296,22 +304,29 @@ impl MultiMatcher {
         let mut anchors: Vec<Vec<Hit>> = vec![Vec::new(); n];
         let mut probes: Vec<usize> = Vec::new();
         if let Some(ac) = &self.ac {
-            each_start_match(ac, &self.first, text.as_bytes(), |start, end, pattern| {
-                for o in &self.owners[pattern] {
-                    if o.set == PROBE {
-                        if probes.last() != Some(&start) {
-                            probes.push(start);
+            let exact = &self.exact;
+            each_start_match(
+                ac,
+                exact,
+                &self.first,
+                text.as_bytes(),
+                |start, end, pattern| {
+                    for o in &self.owners[pattern] {
+                        if o.set == PROBE {
+                            if probes.last() != Some(&start) {
+                                probes.push(start);
+                            }
+                            continue;
                         }
-                        continue;
+                        let (to, id) = if o.entry == ANCHOR {
+                            (&mut anchors[o.set as usize], 0)
+                        } else {
+                            (&mut lits[o.set as usize], o.entry as usize)
+                        };
+                        to.push(Hit { start, end, id });
                     }
-                    let (to, id) = if o.entry == ANCHOR {
-                        (&mut anchors[o.set as usize], 0)
-                    } else {
-                        (&mut lits[o.set as usize], o.entry as usize)
-                    };
-                    to.push(Hit { start, end, id });
-                }
-            });
+                },
+            );
         }
         let lists = lits
             .iter_mut()
@@ -337,6 +352,7 @@ impl MultiMatcher {
 #[inline]
 fn each_start_match(
     ac: &DFA,
+    exact: &rustc_hash::FxHashMap<StateID, u32>,
     first: &[bool; 256],
     b: &[u8],
     mut found: impl FnMut(usize, usize, usize),
@@ -351,7 +367,9 @@ fn each_start_match(
         if first[c as usize] {
             let (mut sid, mut j) = (start_state, i);
             while let Some((next, k)) = walk_on(ac, sid, b, j) {
-                report(ac, next, i, k, &mut found);
+                if let Some(&pattern) = exact.get(&next) {
+                    found(i, k, pattern as usize);
+                }
                 (sid, j) = (next, k);
             }
         }
@@ -383,17 +401,27 @@ fn walk_on(ac: &DFA, mut sid: StateID, b: &[u8], mut j: usize) -> Option<(StateI
     None
 }
 
-/// Reports the patterns of match state `sid` that span `i..j` exactly: a
-/// state also holds the patterns that end there but start later (its
-/// suffixes), and those are reported from their own start.
-#[inline(never)]
-fn report(ac: &DFA, sid: StateID, i: usize, j: usize, found: &mut impl FnMut(usize, usize, usize)) {
-    for k in 0..ac.match_len(sid) {
-        let pid = ac.match_pattern(sid, k);
-        if ac.pattern_len(pid) == j - i {
-            found(i, j, pid.as_usize());
-        }
-    }
+/// For each literal (an automaton pattern, by index), the state that the
+/// anchored walk reaches after reading it: the walk from a start reaches a
+/// state only by spelling out one prefix, so a match state reports exactly
+/// the pattern equal to that prefix, if any, and none of the shorter
+/// patterns that end there but start later.
+fn exact_states(ac: &DFA, literals: &[String]) -> rustc_hash::FxHashMap<StateID, u32> {
+    let Ok(start) = ac.start_state(Anchored::Yes) else {
+        return Default::default();
+    };
+    literals
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(k, l)| {
+            let sid = l
+                .bytes()
+                .fold(start, |sid, b| ac.next_state(Anchored::Yes, sid, b));
+            debug_assert!(ac.is_match(sid), "literal {k} ends in a match state");
+            (sid, k as u32)
+        })
+        .collect()
 }
 
 /// `WORD[b]`: `b` is an ASCII letter or digit.
@@ -557,6 +585,50 @@ mod tests {
             leftmost_longest_by_sorting(text, &mut expected);
             leftmost_longest(text, &mut spans);
             proptest::prop_assert_eq!(spans, expected);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        #[test]
+        fn the_walk_finds_what_trying_every_word_start_finds(
+            words in proptest::collection::vec(
+                (
+                    proptest::sample::select(&[
+                        "no", "NO", "not", "pain", "Pain", "neck", "c7", "C7", "t1", "x",
+                        "stenosis", "foraminal", "neuroforaminal", "n", "-",
+                    ][..]),
+                    proptest::sample::select(&[" ", ", ", "-", "", "\n", "."][..]),
+                ),
+                0..30,
+            )
+        ) {
+            let literals = [
+                "no", "no pain", "pain", "neck pain", "c7-t1", "c7", "stenosis",
+                "foraminal stenosis", "-t", "t1", "n", "not", "x-", ", n",
+            ];
+            let text: String = words.iter().map(|(w, sep)| format!("{w}{sep}")).collect();
+            let pats: Vec<Pattern> = literals.iter().map(|l| lit(l)).collect();
+            // Every literal at every position where a word does not
+            // continue, then the same selection as the matcher's.
+            let lower = text.to_ascii_lowercase();
+            let b = text.as_bytes();
+            let mut expected: Vec<Hit> = Vec::new();
+            for start in 0..text.len() {
+                let continues_word = start > 0
+                    && b[start - 1].is_ascii_alphanumeric()
+                    && b[start].is_ascii_alphanumeric();
+                if continues_word {
+                    continue;
+                }
+                for (id, l) in literals.iter().enumerate() {
+                    if lower[start..].starts_with(l) {
+                        expected.push(Hit { start, end: start + l.len(), id });
+                    }
+                }
+            }
+            leftmost_longest_by_sorting(&text, &mut expected);
+            proptest::prop_assert_eq!(plain(&pats).find(&text), expected);
         }
     }
 
