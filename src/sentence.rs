@@ -16,6 +16,8 @@ use std::ops::Range;
 /// trimmed of white space, in order, never empty.
 pub fn split<S: BuildHasher>(text: &str, abbreviations: &HashSet<String, S>) -> Vec<Range<usize>> {
     let b = text.as_bytes();
+    // A longer word is no abbreviation: most sentences end in one.
+    let longest = abbreviations.iter().map(String::len).max().unwrap_or(0);
     let mut out = Vec::new();
     let mut start = 0;
     let mut line_start = 0;
@@ -52,7 +54,7 @@ pub fn split<S: BuildHasher>(text: &str, abbreviations: &HashSet<String, S>) -> 
             b'.' | b'!' | b'?' => {
                 let next = b.get(i + 1).copied();
                 let at_space = matches!(next, None | Some(b' ') | Some(b'\n'));
-                if at_space && ends_sentence(text, start, i, abbreviations) {
+                if at_space && ends_sentence(text, start, i, abbreviations, longest) {
                     push(&mut out, start, i + 1);
                     start = i + 1;
                 }
@@ -104,19 +106,19 @@ fn wrapped(text: &str, line_start: usize, nl: usize) -> bool {
 }
 
 /// Does the `.`/`!`/`?` at `dot` end the sentence that began at `start`?
+/// (`longest`: the length of the longest abbreviation.)
 fn ends_sentence<S: BuildHasher>(
     text: &str,
     start: usize,
     dot: usize,
     abbreviations: &HashSet<String, S>,
+    longest: usize,
 ) -> bool {
     if text.as_bytes()[dot] != b'.' {
         return true;
     }
     let before = &text[start..dot];
-    let word_start = before
-        .rfind(|c: char| c.is_whitespace() || c == '(')
-        .map_or(0, |p| p + 1);
+    let word_start = word_start(before);
     let word = &before[word_start..];
     if word.is_empty() {
         return true;
@@ -142,6 +144,9 @@ fn ends_sentence<S: BuildHasher>(
     // Abbreviations are short: look the word up lower-cased in a stack
     // buffer (no allocation per full stop).
     let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+    if word.len() > longest {
+        return true;
+    }
     let mut buf = [0u8; 24];
     if let Some(lower) = crate::text::ascii_lowercase_in(word, &mut buf) {
         if abbreviations.contains(lower) {
@@ -150,6 +155,24 @@ fn ends_sentence<S: BuildHasher>(
         }
     }
     true
+}
+
+/// Where the last word of `before` starts: after its last white space or
+/// `(`. Read byte by byte back to the first non-ASCII byte (ASCII bytes
+/// never occur inside a multi-byte character); by characters from there.
+fn word_start(before: &str) -> usize {
+    let is_break = |c: char| c.is_whitespace() || c == '(';
+    for (k, &c) in before.as_bytes().iter().enumerate().rev() {
+        if !c.is_ascii() {
+            return before[..=k].rfind(is_break).map_or(0, |p| {
+                p + before[p..].chars().next().map_or(1, char::len_utf8)
+            });
+        }
+        if is_break(c as char) {
+            return k + 1;
+        }
+    }
+    0
 }
 
 #[cfg(test)]
@@ -177,6 +200,25 @@ mod tests {
                 "Dose 2.5 mg s/p ACDF x3."
             ]
         );
+        // The longest abbreviation still runs on; a longer word ends.
+        assert_eq!(
+            sents("Pain approx. 3 weeks. Seen by Dr. Approxim. Smith."),
+            vec!["Pain approx. 3 weeks.", "Seen by Dr. Approxim.", "Smith."]
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn word_start_is_after_the_last_space_or_parenthesis(
+            before in "[a-z (.\u{a0}\u{2009}é\n]{0,12}"
+        ) {
+            let by_chars = before
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| c.is_whitespace() || c == '(')
+                .map_or(0, |(p, c)| p + c.len_utf8());
+            proptest::prop_assert_eq!(word_start(&before), by_chars);
+        }
     }
 
     #[test]
