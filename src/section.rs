@@ -44,7 +44,7 @@ impl Sectionizer {
             .trim_start_matches(['-', '*', '\u{2022}', '#'])
             .trim();
         // "Medical diagnosis (referring physician)" → "medical diagnosis".
-        if let Some(p) = c.find('(') {
+        if let Some(p) = memchr::memchr(b'(', c.as_bytes()) {
             c = c[..p].trim();
         }
         if c.is_empty() {
@@ -64,8 +64,9 @@ impl Sectionizer {
         let mut current = SectionKind::None;
         for (i, s) in sentences.iter().enumerate() {
             let sent = &text[s.clone()];
-            let at_line_start =
-                s.start == 0 || text[..s.start].trim_end_matches(' ').ends_with('\n');
+            // The last byte before the sentence that is not a space.
+            let before = text.as_bytes()[..s.start].iter().rposition(|&c| c != b' ');
+            let at_line_start = s.start == 0 || before.is_some_and(|k| text.as_bytes()[k] == b'\n');
             // A header's colon is within its first 48 bytes.
             let head = &sent.as_bytes()[..sent.len().min(49)];
             let (candidate, header_end) = match memchr::memchr(b':', head) {
