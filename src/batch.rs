@@ -13,7 +13,7 @@
 //! written, so `--resume` can continue an interrupted run.
 
 use crate::input::{expand, InputOptions, Item, Items, Raw, Source};
-use crate::output::{to_json_line, Brief, CsvSink, OutputFormat, Sink, Summary};
+use crate::output::{Brief, CsvSink, OutputFormat, Sink, Summary};
 use crate::record::{Auditor, Output};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -106,17 +106,35 @@ fn write_progress(path: &Path, p: &Progress) -> Result<()> {
 }
 
 /// A processed note: its brief, its record (kept only for formats that
-/// need it), its formatted line, its size.
+/// need it; JSON lines are already in the chunk's [`DoneChunk::jsonl`]),
+/// its size.
 struct Done {
     brief: Brief,
     out: Option<Output>,
-    line: Vec<u8>,
     bytes: usize,
     lossy: bool,
     text: Option<String>,
 }
 
-fn process(auditor: &Auditor, raw: Raw, opts: &InputOptions, format: OutputFormat) -> Done {
+/// A processed chunk: its notes, and for JSON-lines output the lines of
+/// the notes to write, formatted by the worker into one buffer (the writer
+/// writes it in one call: no copy per note, no buffer per note to free on
+/// another thread).
+struct DoneChunk {
+    notes: Vec<Done>,
+    jsonl: Vec<u8>,
+}
+
+/// Audits one note; for JSON-lines output its line is appended to `jsonl`
+/// (when `only` keeps it).
+fn process(
+    auditor: &Auditor,
+    raw: Raw,
+    opts: &InputOptions,
+    format: OutputFormat,
+    only: Only,
+    jsonl: &mut Vec<u8>,
+) -> Done {
     let item: Item = raw.resolve(opts);
     let (out, text) = match item.note {
         Ok(note) => {
@@ -132,15 +150,12 @@ fn process(auditor: &Auditor, raw: Raw, opts: &InputOptions, format: OutputForma
         }
         Err(e) => (Output::Error(e), None),
     };
-    let mut line = Vec::with_capacity(if format == OutputFormat::Jsonl {
-        1024 + (4 * item.bytes).min(1 << 20)
-    } else {
-        0
-    });
     let brief = Brief::of(&out);
     let out = if format == OutputFormat::Jsonl {
         // Serialise and drop the record here, on the worker thread.
-        to_json_line(&out, &mut line);
+        if only == Only::All || brief.is_flagged() {
+            crate::jsonl::write_line(&out, jsonl);
+        }
         None
     } else {
         Some(out)
@@ -148,7 +163,6 @@ fn process(auditor: &Auditor, raw: Raw, opts: &InputOptions, format: OutputForma
     Done {
         brief,
         out,
-        line,
         bytes: item.bytes,
         lossy: item.lossy,
         text,
@@ -279,7 +293,7 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         token_tx.send(()).expect("token channel has room");
     }
     let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<(u64, Vec<Raw>)>(jobs);
-    let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, Vec<Done>)>(window);
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, DoneChunk)>(window);
     let fatal = std::thread::scope(|scope| -> Result<Option<crate::input::InputError>> {
         // Reader.
         let reader = scope.spawn(move || {
@@ -297,10 +311,7 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
                     skipped += 1;
                     continue;
                 }
-                chunk_bytes += match &raw {
-                    Raw::Ready(i) => i.bytes,
-                    Raw::JsonLine { bytes, .. } => bytes.len(),
-                };
+                chunk_bytes += raw.input_bytes();
                 chunk.push(raw);
                 if chunk.len() >= CHUNK_NOTES || chunk_bytes >= CHUNK_BYTES {
                     if !send(std::mem::take(&mut chunk)) {
@@ -317,17 +328,25 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         // Workers.
         let input_opts = opts.input.clone();
         let format = opts.format;
+        let only = opts.only;
         let work = scope.spawn(move || {
             pool.in_place_scope_fifo(|tasks| {
                 for (seq, chunk) in chunk_rx {
                     let done_tx = done_tx.clone();
                     let input_opts = &input_opts;
                     tasks.spawn_fifo(move |_| {
-                        let done: Vec<Done> = chunk
+                        let input_bytes: usize = chunk.iter().map(Raw::input_bytes).sum();
+                        let mut jsonl = Vec::with_capacity(if format == OutputFormat::Jsonl {
+                            // A record is about twice its input line.
+                            2 * input_bytes + 1024
+                        } else {
+                            0
+                        });
+                        let notes: Vec<Done> = chunk
                             .into_iter()
-                            .map(|raw| process(auditor, raw, input_opts, format))
+                            .map(|raw| process(auditor, raw, input_opts, format, only, &mut jsonl))
                             .collect();
-                        let _ = done_tx.send((seq, done));
+                        let _ = done_tx.send((seq, DoneChunk { notes, jsonl }));
                     });
                 }
             });
@@ -335,7 +354,7 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         // Writer (this thread).
         let prog_path = file_output.as_ref().map(|o| progress_path(o));
         let mut write_err: Option<anyhow::Error> = None;
-        let mut pending: std::collections::BTreeMap<u64, Vec<Done>> = Default::default();
+        let mut pending: std::collections::BTreeMap<u64, DoneChunk> = Default::default();
         let mut next = 0u64;
         let in_order = done_rx.into_iter().flat_map(|(seq, done)| {
             pending.insert(seq, done);
@@ -352,27 +371,27 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
             if write_err.is_some() {
                 continue;
             }
-            let mut written = 0u64;
-            for d in &done {
+            let written = done.jsonl.len() as u64;
+            for d in &done.notes {
                 summary.add(&d.brief, d.bytes, d.lossy);
                 items_done += 1;
                 if opts.only == Only::Flagged && !d.brief.is_flagged() {
                     continue;
                 }
-                let r = match &d.out {
-                    None => {
-                        written += d.line.len() as u64;
-                        sink.write_raw(&d.line)
+                if let Some(out) = &d.out {
+                    if let Err(e) = sink.write(out, d.text.as_deref()) {
+                        write_err = Some(e.into());
+                        break;
                     }
-                    Some(out) => sink.write(out, d.text.as_deref()),
-                };
-                if let Err(e) = r {
+                }
+            }
+            if write_err.is_none() && !done.jsonl.is_empty() {
+                if let Err(e) = sink.write_raw(&done.jsonl) {
                     write_err = Some(e.into());
-                    break;
                 }
             }
             if let Some(b) = &bar {
-                b.inc(done.iter().map(|d| d.bytes as u64).sum());
+                b.inc(done.notes.iter().map(|d| d.bytes as u64).sum());
                 b.set_message(format!("{} notes", summary.notes));
             }
             if let Some(p) = &prog_path {

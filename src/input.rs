@@ -79,6 +79,14 @@ pub enum Raw {
 }
 
 impl Raw {
+    /// Size of the note in the input (its item's bytes, or its JSON line).
+    pub fn input_bytes(&self) -> usize {
+        match self {
+            Raw::Ready(i) => i.bytes,
+            Raw::JsonLine { bytes, .. } => bytes.len(),
+        }
+    }
+
     /// Parses a pending JSON line into its item.
     pub fn resolve(self, opts: &InputOptions) -> Item {
         match self {
