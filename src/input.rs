@@ -742,7 +742,7 @@ fn read_line_capped(
 }
 
 fn memchr_nl(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
+    memchr::memchr(b'\n', b)
 }
 
 /// CSV reader: one note per row, columns chosen by name.
