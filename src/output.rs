@@ -245,13 +245,13 @@ impl Summary {
                 disagreement,
             } => {
                 self.audited += 1;
-                *self.verdicts.entry(verdict.to_string()).or_default() += 1;
+                count(&mut self.verdicts, verdict);
                 if let Some(pair) = disagreement {
                     self.billed_disagreements += 1;
-                    *self.disagreement_pairs.entry(pair.clone()).or_default() += 1;
+                    count(&mut self.disagreement_pairs, pair);
                 }
             }
-            Brief::Error(kind) => *self.errors.entry(kind.clone()).or_default() += 1,
+            Brief::Error(kind) => count(&mut self.errors, kind),
         }
     }
 
@@ -287,5 +287,15 @@ impl Summary {
             if verdicts.is_empty() { "no verdicts".to_string() } else { verdicts.join(", ") },
             self.billed_disagreements
         )
+    }
+}
+/// Adds one to `key`'s count, allocating the key only the first time (the
+/// summary counts every note of the archive on the writer thread).
+fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
     }
 }
