@@ -337,8 +337,10 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
                     tasks.spawn_fifo(move |_| {
                         let input_bytes: usize = chunk.iter().map(Raw::input_bytes).sum();
                         let mut jsonl = Vec::with_capacity(if format == OutputFormat::Jsonl {
-                            // A record is about twice its input line.
-                            2 * input_bytes + 1024
+                            // A record is about twice its input line (an
+                            // oversize line counts its bytes but yields a
+                            // short error record: no more than a few MB).
+                            (2 * input_bytes).min(4 * CHUNK_BYTES) + 1024
                         } else {
                             0
                         });
