@@ -299,12 +299,12 @@ impl Core {
         section(
             &mut s,
             "PAST MEDICAL HISTORY",
-            &some(rng, PMH, 1, 5).join(", "),
+            &listed(rng, PMH, 1, 5, ", "),
         );
         section(
             &mut s,
             "PAST SURGICAL HISTORY",
-            &some(rng, PSH, 0, 3).join(", "),
+            &listed(rng, PSH, 0, 3, ", "),
         );
         let meds: Vec<String> = some(rng, MEDS, 1, 7)
             .iter()
@@ -313,18 +313,14 @@ impl Core {
             .collect();
         section(&mut s, "MEDICATIONS", &meds.join(" "));
         section(&mut s, "ALLERGIES", pick(rng, ALLERGIES));
-        section(&mut s, "SOCIAL HISTORY", &some(rng, SOCIAL, 1, 3).join(" "));
+        section(&mut s, "SOCIAL HISTORY", &listed(rng, SOCIAL, 1, 3, " "));
         let family = match &self.family {
             Some(f) => f.clone(),
             None => pick(rng, FAMILY_OTHER).to_string(),
         };
         section(&mut s, "FAMILY HISTORY", &family);
         if self.kind != PROCEDURE {
-            section(
-                &mut s,
-                "REVIEW OF SYSTEMS",
-                &some(rng, ROS, 5, 12).join(" "),
-            );
+            section(&mut s, "REVIEW OF SYSTEMS", &listed(rng, ROS, 5, 12, " "));
         }
         let mut e = format!(
             "VITAL SIGNS: Blood pressure {}/{}, pulse {}, respirations 16, temperature 98.{} F. ",
@@ -333,7 +329,7 @@ impl Core {
             rng.gen_range(58..98),
             rng.gen_range(0..9)
         );
-        e.push_str(&some(rng, EXAM, 3, 8).join(" "));
+        e.push_str(&listed(rng, EXAM, 3, 8, " "));
         e.push_str("\nSPINE: Tenderness at ");
         e.push_str(self.exam.trim_start_matches("tenderness at "));
         for x in some(rng, SPINE_EXAM, 2, 6) {
@@ -343,22 +339,18 @@ impl Core {
         section(&mut s, "PHYSICAL EXAMINATION", &e);
         section(&mut s, "IMAGING", &self.mri);
         if self.kind == EMERGENCY {
-            section(&mut s, "ED COURSE", &some(rng, ED_COURSE, 2, 5).join(" "));
+            section(&mut s, "ED COURSE", &listed(rng, ED_COURSE, 2, 5, " "));
         }
         if self.kind == DISCHARGE {
-            section(&mut s, "LABS", &some(rng, LABS, 2, 6).join(" "));
+            section(&mut s, "LABS", &listed(rng, LABS, 2, 6, " "));
             // A longer stay reads as several paragraphs of course.
             for _ in 0..rng.gen_range(1..=3) {
-                section(
-                    &mut s,
-                    "HOSPITAL COURSE",
-                    &some(rng, COURSE, 4, 9).join(" "),
-                );
+                section(&mut s, "HOSPITAL COURSE", &listed(rng, COURSE, 4, 9, " "));
             }
             section(
                 &mut s,
                 "DISCHARGE MEDICATIONS",
-                &some(rng, MEDS, 3, 9).join("; "),
+                &listed(rng, MEDS, 3, 9, "; "),
             );
             section(
                 &mut s,
@@ -387,6 +379,11 @@ fn section(s: &mut String, header: &str, body: &str) {
     s.push_str(": ");
     s.push_str(body);
     s.push('\n');
+}
+
+/// [`some`] joined by `sep`.
+fn listed(rng: &mut ChaCha8Rng, xs: &[&str], lo: usize, hi: usize, sep: &str) -> String {
+    some(rng, xs, lo, hi).join(sep)
 }
 
 /// `lo..=hi` distinct entries of `xs`, in random order.
