@@ -396,6 +396,11 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
                 b.inc(done.notes.iter().map(|d| d.bytes as u64).sum());
                 b.set_message(format!("{} notes", summary.notes));
             }
+            // A chunk that was not written whole is not recorded as done
+            // (the run fails; --resume redoes it).
+            if write_err.is_some() {
+                continue;
+            }
             if let Some(p) = &prog_path {
                 if let Err(e) = sink.flush() {
                     write_err = Some(e.into());
