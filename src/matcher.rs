@@ -304,10 +304,9 @@ impl MultiMatcher {
         let mut anchors: Vec<Vec<Hit>> = vec![Vec::new(); n];
         let mut probes: Vec<usize> = Vec::new();
         if let Some(ac) = &self.ac {
-            let exact = &self.exact;
             each_start_match(
                 ac,
-                exact,
+                &self.exact,
                 &self.first,
                 text.as_bytes(),
                 |start, end, pattern| {
