@@ -427,8 +427,8 @@ pub struct Lexicons {
     pub rules: Vec<ContextRule>,
     /// `sections.tsv`.
     pub sections: Vec<SectionHeader>,
-    /// `abbreviations.txt` (a fast hash: looked up at every full stop).
-    pub abbreviations: rustc_hash::FxHashSet<String>,
+    /// `abbreviations.txt` (looked up at full stops).
+    pub abbreviations: crate::sentence::Abbreviations,
     /// `regions.tsv`.
     pub regions: Vec<RegionCode>,
     /// `more_specific.tsv`.

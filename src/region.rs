@@ -10,6 +10,7 @@
 //! sequences (`T1-weighted`, `T2 signal`), tumour stages (`T1 N0`) and
 //! dermatomes/myotomes are not levels.
 
+use crate::text::bytes_start_with_ignore_ascii_case;
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -595,7 +596,7 @@ fn second(rest: &[u8]) -> Option<Second> {
             (b" and ", Sep::And),
         ]
         .into_iter()
-        .find(|(w, _)| starts_with_ignore_case(rest, w))
+        .find(|(w, _)| bytes_start_with_ignore_ascii_case(rest, w))
         .map(|(w, sep)| (w.len(), sep))
     };
     if let Some((k, sep)) = dash_or_slash.map(|k| (k, Sep::Other)).or_else(word_sep) {
@@ -647,7 +648,7 @@ fn segment_range(rest: &[u8]) -> Option<SegmentRange> {
     let k = dash_or_slash(rest, b"-").or_else(|| {
         [&b" to "[..], b" through ", b" thru "]
             .into_iter()
-            .find(|w| starts_with_ignore_case(rest, w))
+            .find(|w| bytes_start_with_ignore_ascii_case(rest, w))
             .map(<[u8]>::len)
     })?;
     let (l3, k) = letter_at(rest, k)?;
@@ -728,10 +729,6 @@ fn is_level_letter(c: u8) -> bool {
     matches!(c.to_ascii_lowercase(), b'c' | b't' | b'l' | b's')
 }
 
-fn starts_with_ignore_case(rest: &[u8], w: &[u8]) -> bool {
-    rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w)
-}
-
 /// A closer look at a word start `i` with one of the letters `c t l s o`:
 /// notes it in `junctions` if a junction expression may start there, and
 /// returns the end of the vertebra token starting there, if one does.
@@ -749,7 +746,9 @@ fn vertebra_at(b: &[u8], i: usize, junctions: &mut Vec<usize>) -> Option<usize> 
         junctions.push(i);
     }
     if b[i].eq_ignore_ascii_case(&b'o') {
-        let word = |w: &[u8]| starts_with_ignore_case(&b[i..], w) && boundary_after(i + w.len());
+        let word = |w: &[u8]| {
+            bytes_start_with_ignore_ascii_case(&b[i..], w) && boundary_after(i + w.len())
+        };
         if word(b"occiput") {
             Some(i + 7)
         } else if word(b"occ") {
@@ -769,7 +768,7 @@ fn vertebra_at(b: &[u8], i: usize, junctions: &mut Vec<usize>) -> Option<usize> 
 /// `C7-T1 junction` alternative is left out (it only stops the segment being
 /// read twice, and no other alternative can start inside it).
 fn may_start_junction(rest: &[u8]) -> bool {
-    let starts = |w: &[u8]| starts_with_ignore_case(rest, w);
+    let starts = |w: &[u8]| bytes_start_with_ignore_ascii_case(rest, w);
     match rest[0].to_ascii_lowercase() {
         b'c' => {
             starts(b"cervic")

@@ -8,16 +8,37 @@
 //! (`Dr.`, `approx.`), a single initial, or a list number (`1.`); `s/p`, `x3`
 //! and decimals never split.
 
-use std::collections::HashSet;
-use std::hash::BuildHasher;
 use std::ops::Range;
+
+/// The words whose full stop does not end a sentence (`abbreviations.txt`,
+/// lower-cased), with the length of the longest: most sentences end in a
+/// longer word, which then needs no lookup.
+#[derive(Debug, Clone, Default)]
+pub struct Abbreviations {
+    words: rustc_hash::FxHashSet<String>,
+    longest: usize,
+}
+
+impl Abbreviations {
+    /// Is the lower-cased `word` an abbreviation?
+    pub fn contains(&self, word: &str) -> bool {
+        word.len() <= self.longest && self.words.contains(word)
+    }
+}
+
+impl FromIterator<String> for Abbreviations {
+    /// From lower-cased words.
+    fn from_iter<I: IntoIterator<Item = String>>(words: I) -> Self {
+        let words: rustc_hash::FxHashSet<String> = words.into_iter().collect();
+        let longest = words.iter().map(String::len).max().unwrap_or(0);
+        Abbreviations { words, longest }
+    }
+}
 
 /// Splits `text` (normalised, `\n` line breaks) into sentence byte ranges,
 /// trimmed of white space, in order, never empty.
-pub fn split<S: BuildHasher>(text: &str, abbreviations: &HashSet<String, S>) -> Vec<Range<usize>> {
+pub fn split(text: &str, abbreviations: &Abbreviations) -> Vec<Range<usize>> {
     let b = text.as_bytes();
-    // A longer word is no abbreviation: most sentences end in one.
-    let longest = abbreviations.iter().map(String::len).max().unwrap_or(0);
     let mut out = Vec::new();
     let mut start = 0;
     let mut line_start = 0;
@@ -54,7 +75,7 @@ pub fn split<S: BuildHasher>(text: &str, abbreviations: &HashSet<String, S>) -> 
             b'.' | b'!' | b'?' => {
                 let next = b.get(i + 1).copied();
                 let at_space = matches!(next, None | Some(b' ') | Some(b'\n'));
-                if at_space && ends_sentence(text, start, i, abbreviations, longest) {
+                if at_space && ends_sentence(text, start, i, abbreviations) {
                     push(&mut out, start, i + 1);
                     start = i + 1;
                 }
@@ -106,14 +127,7 @@ fn wrapped(text: &str, line_start: usize, nl: usize) -> bool {
 }
 
 /// Does the `.`/`!`/`?` at `dot` end the sentence that began at `start`?
-/// (`longest`: the length of the longest abbreviation.)
-fn ends_sentence<S: BuildHasher>(
-    text: &str,
-    start: usize,
-    dot: usize,
-    abbreviations: &HashSet<String, S>,
-    longest: usize,
-) -> bool {
+fn ends_sentence(text: &str, start: usize, dot: usize, abbreviations: &Abbreviations) -> bool {
     if text.as_bytes()[dot] != b'.' {
         return true;
     }
@@ -144,7 +158,7 @@ fn ends_sentence<S: BuildHasher>(
     // Abbreviations are short: look the word up lower-cased in a stack
     // buffer (no allocation per full stop).
     let word = word.trim_start_matches(|c: char| !c.is_alphanumeric());
-    if word.len() > longest {
+    if word.len() > abbreviations.longest {
         return true;
     }
     let mut buf = [0u8; 24];
@@ -180,7 +194,7 @@ mod tests {
     use super::*;
 
     fn sents(s: &str) -> Vec<String> {
-        let abbr: HashSet<String> = ["dr", "approx", "e.g", "vs"]
+        let abbr: Abbreviations = ["dr", "approx", "e.g", "vs"]
             .iter()
             .map(|s| s.to_string())
             .collect();

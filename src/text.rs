@@ -223,10 +223,14 @@ pub fn contains_word_ignore_ascii_case(hay: &str, needle: &str) -> bool {
     false
 }
 
-/// Does `hay` start with `needle` (ASCII lower case), ignoring ASCII case?
+/// Does `hay` start with `needle`, ignoring ASCII case?
 pub fn starts_with_ignore_ascii_case(hay: &str, needle: &str) -> bool {
-    hay.len() >= needle.len()
-        && hay.as_bytes()[..needle.len()].eq_ignore_ascii_case(needle.as_bytes())
+    bytes_start_with_ignore_ascii_case(hay.as_bytes(), needle.as_bytes())
+}
+
+/// [`starts_with_ignore_ascii_case`] on bytes.
+pub fn bytes_start_with_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
 }
 
 /// Normalises a lexicon phrase the way note text is normalised, and lowercases it.
