@@ -90,12 +90,18 @@ impl PhraseMatcher {
 /// same as matching each lexicon on its own.
 #[derive(Debug, Clone)]
 pub struct MultiMatcher {
-    /// Every distinct literal, anchor word and probe (ASCII case ignored),
-    /// as one unanchored automaton that reports every occurrence, overlapping
-    /// ones too, so that no lexicon's match hides another's.
+    /// Every distinct literal, anchor word and probe, ASCII lower-cased
+    /// (half the automaton of ASCII case folding), as an anchored automaton
+    /// walked from each position where a match may start (see
+    /// [`MultiMatcher::find_all`]); every pattern that matches there is
+    /// reported, so that no lexicon's match hides another's.
     ac: Option<DFA>,
-    /// Length in bytes of each automaton pattern.
-    lens: Vec<u32>,
+    /// `first[b]`: some pattern starts with the byte `b`.
+    first: Box<[bool; 256]>,
+    /// The pattern that a live state of the anchored walk spells out
+    /// entirely, keyed by state: a match state also holds the patterns that
+    /// are suffixes of what was walked, and those started elsewhere.
+    exact: rustc_hash::FxHashMap<StateID, u32>,
     /// Who each automaton pattern belongs to.
     owners: Vec<Vec<Owner>>,
     /// The regular expressions of each lexicon.
@@ -157,8 +163,8 @@ fn multi(regexes: &[(String, usize)]) -> Option<(regex_automata::meta::Regex, Ve
 /// Keeps the leftmost-longest non-overlapping spans of `spans` (ties: the
 /// lowest id), as an aho-corasick leftmost-longest search would report
 /// them, then drops those not at word boundaries. Spans in start order (as
-/// the scan reports them unless they overlap) are resolved in one pass;
-/// others are sorted first.
+/// the automaton walk reports them) are resolved in one pass; others are
+/// sorted first.
 fn leftmost_longest(text: &str, spans: &mut Vec<Hit>) {
     if !spans.windows(2).all(|w| w[0].start <= w[1].start) {
         spans.sort_unstable_by_key(|h| h.start);
@@ -258,19 +264,28 @@ impl MultiMatcher {
                 },
             );
         }
+        let mut first = Box::new([false; 256]);
+        for l in &literals {
+            if let Some(&b) = l.as_bytes().first() {
+                first[b as usize] = true;
+                first[b.to_ascii_uppercase() as usize] = true;
+            }
+        }
         let ac = (!literals.is_empty()).then(|| {
             aho_corasick::dfa::Builder::new()
                 .match_kind(MatchKind::Standard)
-                .start_kind(StartKind::Unanchored)
-                .ascii_case_insensitive(true)
+                .start_kind(StartKind::Anchored)
                 .prefilter(false)
                 .build(&literals)
                 .expect("lexicon automaton builds")
         });
-        let lens = literals.iter().map(|l| l.len() as u32).collect();
+        let exact = ac
+            .as_ref()
+            .map_or_else(Default::default, |ac| exact_states(ac, &literals));
         MultiMatcher {
             ac,
-            lens,
+            exact,
+            first,
             owners,
             sets,
         }
@@ -289,10 +304,14 @@ impl MultiMatcher {
         let mut anchors: Vec<Vec<Hit>> = vec![Vec::new(); n];
         let mut probes: Vec<usize> = Vec::new();
         if let Some(ac) = &self.ac {
-            each_occurrence(ac, &self.lens, text.as_bytes(), |start, end, pattern| {
-                for o in &self.owners[pattern] {
+            let mut matches = Vec::new();
+            start_matches(ac, &self.exact, &self.first, text.as_bytes(), &mut matches);
+            for (start, end, pattern) in matches {
+                for o in &self.owners[pattern as usize] {
                     if o.set == PROBE {
-                        probes.push(start);
+                        if probes.last() != Some(&start) {
+                            probes.push(start);
+                        }
                         continue;
                     }
                     let (to, id) = if o.entry == ANCHOR {
@@ -302,10 +321,7 @@ impl MultiMatcher {
                     };
                     to.push(Hit { start, end, id });
                 }
-            });
-            // Occurrences come by end: probes that end later may start earlier.
-            probes.sort_unstable();
-            probes.dedup();
+            }
         }
         let lists = lits
             .iter_mut()
@@ -321,44 +337,93 @@ impl MultiMatcher {
     }
 }
 
-/// Calls `found(start, end, pattern)` for every occurrence of a pattern of
-/// the unanchored automaton `ac` (literals of lengths `lens`)
-/// that starts where a match may start: on a byte that does not continue
-/// an ASCII word (it or the byte before it is not an ASCII letter or
-/// digit). A match that begins inside a word never counts (see
-/// [`crate::text::at_word_boundaries`]). One automaton step per byte; the
-/// occurrences come by end.
-fn each_occurrence(ac: &DFA, lens: &[u32], b: &[u8], mut found: impl FnMut(usize, usize, usize)) {
-    let mut ends = Vec::new();
-    match_states(ac, b, &mut ends);
-    for (end, sid) in ends {
-        for k in 0..ac.match_len(sid) {
-            let pattern = ac.match_pattern(sid, k).as_usize();
-            let start = end - lens[pattern] as usize;
-            let continues_word =
-                start > 0 && WORD[b[start] as usize] && WORD[b[start - 1] as usize];
-            if !continues_word {
-                found(start, end, pattern);
+/// Appends `(start, end, pattern)` for every match of the anchored
+/// automaton `ac` (lower-cased literals) from a position where a match may
+/// start: a byte that begins a pattern (`first`) and does not continue an
+/// ASCII word (it or the byte before it is not an ASCII letter or digit). A
+/// match that begins inside a word never counts (see
+/// [`crate::text::at_word_boundaries`]), and looking nowhere else means it
+/// cannot hide one that does. Matches come by start, then by end.
+///
+/// A loop of its own that only collects: the scan's few values stay in
+/// registers (with the callers' buffers in scope they were kept on the
+/// stack). Walks from word starts rather than one unanchored pass: most
+/// walks die within a byte or two, and skipping a word's bytes does not
+/// wait on the automaton's previous step, so the processor overlaps them
+/// (an unanchored pass took fewer instructions but ran slower).
+#[inline(never)]
+fn start_matches(
+    ac: &DFA,
+    exact: &rustc_hash::FxHashMap<StateID, u32>,
+    first: &[bool; 256],
+    b: &[u8],
+    out: &mut Vec<(usize, usize, u32)>,
+) {
+    let Ok(start_state) = ac.start_state(Anchored::Yes) else {
+        return;
+    };
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if first[c as usize] {
+            let (mut sid, mut j) = (start_state, i);
+            while let Some((next, k)) = walk_on(ac, sid, b, j) {
+                if let Some(&pattern) = exact.get(&next) {
+                    out.push((i, k, pattern));
+                }
+                (sid, j) = (next, k);
+            }
+        }
+        // The next position where a match may start: the next byte if this
+        // one is not a letter or digit, else the end of this word.
+        i += 1;
+        if WORD[c as usize] {
+            while i < n && WORD[b[i] as usize] {
+                i += 1;
             }
         }
     }
 }
 
-/// Runs the unanchored automaton `ac` over `b` and appends each position
-/// where it is in a match state (the end of the occurrences it reports),
-/// with that state. A loop of its own: only the state and the position
-/// stay in registers, one table step per byte.
-#[inline(never)]
-fn match_states(ac: &DFA, b: &[u8], out: &mut Vec<(usize, StateID)>) {
-    let Ok(mut sid) = ac.start_state(Anchored::No) else {
-        return;
-    };
-    for (i, &c) in b.iter().enumerate() {
-        sid = ac.next_state(Anchored::No, sid, c);
-        if ac.is_special(sid) && ac.is_match(sid) {
-            out.push((i + 1, sid));
+/// Walks the anchored automaton on from state `sid` at `b[j..]` to the next
+/// match state; that state and the position after it.
+#[inline(always)]
+fn walk_on(ac: &DFA, mut sid: StateID, b: &[u8], mut j: usize) -> Option<(StateID, usize)> {
+    while j < b.len() {
+        sid = ac.next_state(Anchored::Yes, sid, LOWER[b[j] as usize]);
+        j += 1;
+        if ac.is_special(sid) {
+            if ac.is_dead(sid) {
+                return None;
+            }
+            return Some((sid, j));
         }
     }
+    None
+}
+
+/// For each literal (an automaton pattern, by index), the state that the
+/// anchored walk reaches after reading it: the walk from a start reaches a
+/// state only by spelling out one prefix, so a match state reports exactly
+/// the pattern equal to that prefix, if any, and none of the shorter
+/// patterns that end there but start later.
+fn exact_states(ac: &DFA, literals: &[String]) -> rustc_hash::FxHashMap<StateID, u32> {
+    let Ok(start) = ac.start_state(Anchored::Yes) else {
+        return Default::default();
+    };
+    literals
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(k, l)| {
+            let sid = l
+                .bytes()
+                .fold(start, |sid, b| ac.next_state(Anchored::Yes, sid, b));
+            debug_assert!(ac.is_match(sid), "literal {k} ends in a match state");
+            (sid, k as u32)
+        })
+        .collect()
 }
 
 /// `WORD[b]`: `b` is an ASCII letter or digit.
@@ -367,6 +432,17 @@ static WORD: [bool; 256] = {
     let mut b = 0;
     while b < 256 {
         t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
+
+/// `LOWER[b]`: `b` ASCII lower-cased.
+static LOWER: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).to_ascii_lowercase();
         b += 1;
     }
     t
@@ -496,15 +572,15 @@ mod tests {
         #[test]
         fn one_pass_selection_is_the_sorted_selection(
             raw in proptest::collection::vec((0usize..40, 1usize..8, 0usize..4), 0..30),
-            in_start_order in proptest::bool::ANY,
+            in_walk_order in proptest::bool::ANY,
         ) {
             let text = "ab cd, ef gh ij-kl mn op qr st uv wx yz 01 23";
             let mut spans: Vec<Hit> = raw
                 .iter()
                 .map(|&(start, len, id)| Hit { start, end: (start + len).min(text.len()), id })
                 .collect();
-            if in_start_order {
-                // By start, then by end (the one-pass case).
+            if in_walk_order {
+                // As the automaton walk reports them: by start, then by end.
                 spans.sort_by_key(|h| (h.start, h.end));
             }
             let mut expected = spans.clone();
@@ -517,7 +593,7 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
         #[test]
-        fn the_scan_finds_what_trying_every_word_start_finds(
+        fn the_walk_finds_what_trying_every_word_start_finds(
             words in proptest::collection::vec(
                 (
                     proptest::sample::select(&[
