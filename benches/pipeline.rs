@@ -3,7 +3,8 @@
 //! mixes) and, when present, on real MTSamples transcriptions; and of each
 //! stage of the pipeline on its own (group `stages`, the realistic synthetic
 //! corpus that the end-to-end archive is made of), to show where the time
-//! goes.
+//! goes, beside the yardstick of the throughput target (one aho-corasick
+//! pass over the same text).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use m53audit::{Auditor, Lexicons, Note, Output};
@@ -171,6 +172,35 @@ fn stages(c: &mut Criterion) {
             norms
                 .iter()
                 .for_each(|n| drop(black_box(sentence::split(&n.text, &lex.abbreviations))))
+        })
+    });
+    // The yardstick of the throughput target: one aho-corasick DFA
+    // pass over the same text with the lexicons' literal phrases (concepts
+    // and ConText triggers, about 500), ASCII case ignored, counting every
+    // match. What the rest of the pipeline may cost follows from it.
+    let phrases: Vec<&str> = lex
+        .concepts
+        .iter()
+        .map(|c| &c.pattern)
+        .chain(lex.rules.iter().map(|r| &r.pattern))
+        .filter_map(|p| match p {
+            m53audit::lexicon::Pattern::Literal(s) => Some(s.as_str()),
+            m53audit::lexicon::Pattern::Regex(_) => None,
+        })
+        .collect();
+    let reference = aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .ascii_case_insensitive(true)
+        .build(&phrases)
+        .expect("lexicon phrases build");
+    g.bench_function("reference: one aho-corasick DFA pass", |b| {
+        b.iter(|| {
+            black_box(
+                norms
+                    .iter()
+                    .map(|n| reference.find_iter(n.flat.as_str()).count())
+                    .sum::<usize>(),
+            )
         })
     });
     g.bench_function("concepts+triggers+level probes", |b| {
