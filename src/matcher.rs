@@ -98,9 +98,6 @@ pub struct MultiMatcher {
     ac: Option<DFA>,
     /// `first[b]`: some pattern starts with the byte `b`.
     first: Box<[bool; 256]>,
-    /// The bytes of `first` that are not ASCII letters or digits (a match
-    /// may start at any of them, not only at the start of a word).
-    first_other: Vec<u8>,
     /// The pattern that a live state of the anchored walk spells out
     /// entirely, keyed by state: a match state also holds the patterns that
     /// are suffixes of what was walked, and those started elsewhere.
@@ -285,14 +282,10 @@ impl MultiMatcher {
         let exact = ac
             .as_ref()
             .map_or_else(Default::default, |ac| exact_states(ac, &literals));
-        let first_other = (0..=255u8)
-            .filter(|&c| first[c as usize] && !WORD[c as usize])
-            .collect();
         MultiMatcher {
             ac,
             exact,
             first,
-            first_other,
             owners,
             sets,
         }
@@ -312,14 +305,7 @@ impl MultiMatcher {
         let mut probes: Vec<usize> = Vec::new();
         if let Some(ac) = &self.ac {
             let mut matches = Vec::new();
-            start_matches(
-                ac,
-                &self.exact,
-                &self.first,
-                &self.first_other,
-                text.as_bytes(),
-                &mut matches,
-            );
+            start_matches(ac, &self.exact, &self.first, text.as_bytes(), &mut matches);
             for (start, end, pattern) in matches {
                 for o in &self.owners[pattern as usize] {
                     if o.set == PROBE {
@@ -353,8 +339,7 @@ impl MultiMatcher {
 
 /// Appends `(start, end, pattern)` for every match of the anchored
 /// automaton `ac` (lower-cased literals) from a position where a match may
-/// start: a byte that begins a pattern (`first`; `other` are those of its
-/// bytes that are not ASCII letters or digits) and does not continue an
+/// start: a byte that begins a pattern (`first`) and does not continue an
 /// ASCII word (it or the byte before it is not an ASCII letter or digit). A
 /// match that begins inside a word never counts (see
 /// [`crate::text::at_word_boundaries`]), and looking nowhere else means it
@@ -371,32 +356,17 @@ fn start_matches(
     ac: &DFA,
     exact: &rustc_hash::FxHashMap<StateID, u32>,
     first: &[bool; 256],
-    other: &[u8],
     b: &[u8],
     out: &mut Vec<(usize, usize, u32)>,
 ) {
     let Ok(start_state) = ac.start_state(Anchored::Yes) else {
         return;
     };
-    // The text in blocks of 64 bytes, each classified at once (eight bytes
-    // per machine word): where words start, and where the bytes that begin
-    // a pattern but not a word are. Only those positions are visited, so
-    // there is no branch per byte, nor one per word to find where it ends.
-    let mut prev_word = 0u64;
-    for (block_no, block) in b.chunks(64).enumerate() {
-        let base = block_no * 64;
-        let (word, special) = classify(block, other);
-        let mut cand = (word & !((word << 1) | prev_word)) | special;
-        if block.len() < 64 {
-            cand &= (1 << block.len()) - 1;
-        }
-        prev_word = (word >> 63) & 1;
-        while cand != 0 {
-            let i = base + cand.trailing_zeros() as usize;
-            cand &= cand - 1;
-            if !first[b[i] as usize] {
-                continue;
-            }
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if first[c as usize] {
             let (mut sid, mut j) = (start_state, i);
             while let Some((next, k)) = walk_on(ac, sid, b, j) {
                 if let Some(&pattern) = exact.get(&next) {
@@ -405,71 +375,15 @@ fn start_matches(
                 (sid, j) = (next, k);
             }
         }
-    }
-}
-
-/// `0x01` in every byte.
-const ONES: u64 = 0x0101_0101_0101_0101;
-/// `0x80` in every byte.
-const HIGH: u64 = ONES * 0x80;
-
-/// Bit `k` set where byte `k` of `block` (at most 64 bytes) is an ASCII
-/// letter or digit, and where it is one of `other`.
-#[inline(always)]
-fn classify(block: &[u8], other: &[u8]) -> (u64, u64) {
-    let (mut word, mut special) = (0u64, 0u64);
-    let mut add = |k: usize, x: u64| {
-        word |= pack(alnum_bytes(x)) << (8 * k);
-        for &c in other {
-            special |= pack(zero_bytes(x ^ (ONES * c as u64))) << (8 * k);
-        }
-    };
-    if let Ok(full) = <&[u8; 64]>::try_from(block) {
-        for k in 0..8 {
-            let x = u64::from_le_bytes(full[8 * k..8 * k + 8].try_into().expect("8 bytes"));
-            add(k, x);
-        }
-    } else {
-        for (k, chunk) in block.chunks(8).enumerate() {
-            // Bytes past the end of the text are zero: neither a letter, a
-            // digit nor (lexicon literals hold no NUL) one of `other`.
-            let mut bytes = [0u8; 8];
-            bytes[..chunk.len()].copy_from_slice(chunk);
-            add(k, u64::from_le_bytes(bytes));
+        // The next position where a match may start: the next byte if this
+        // one is not a letter or digit, else the end of this word.
+        i += 1;
+        if WORD[c as usize] {
+            while i < n && WORD[b[i] as usize] {
+                i += 1;
+            }
         }
     }
-    (word, special)
-}
-
-/// The high bit of each byte of `x` set where that byte is an ASCII letter
-/// or digit, all other bits clear. Each range test adds a constant to the
-/// byte's low seven bits so that the result crosses 0x80 exactly at the
-/// range's bound (the sums stay below 0x100: no carry between bytes).
-#[inline(always)]
-fn alnum_bytes(x: u64) -> u64 {
-    let ascii = !x & HIGH;
-    let low7 = x & !HIGH;
-    // Upper-case letters fold onto lower-case ones (no other byte lands in
-    // `a..=z`).
-    let folded = low7 | (ONES * 0x20);
-    let at_least = |v: u64, lo: u8| (v + ONES * (0x80 - lo as u64)) & HIGH;
-    let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
-    let digit = at_least(low7, b'0') & !at_least(low7, b'9' + 1);
-    (letter | digit) & ascii
-}
-
-/// The high bit of each byte of `x` set where that byte is zero (exact: no
-/// borrow reaches another byte).
-#[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    !(((x & !HIGH) + !HIGH) | x | !HIGH)
-}
-
-/// The high bits of the eight bytes of `m` (nothing else set) as the low
-/// eight bits of the result, byte `k`'s as bit `k`.
-#[inline(always)]
-fn pack(m: u64) -> u64 {
-    ((m >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
 /// Walks the anchored automaton on from state `sid` at `b[j..]` to the next
@@ -631,30 +545,6 @@ mod tests {
         assert_eq!(found.probes, vec![6, 23, 27]);
         assert_eq!(found.lists, m.find(text));
         assert_eq!(found.lists[0].len(), 1);
-    }
-
-    #[test]
-    fn pack_gathers_each_bytes_high_bit() {
-        for bits in 0u64..256 {
-            let spread = (0..8).fold(0u64, |m, k| m | (((bits >> k) & 1) << (8 * k + 7)));
-            assert_eq!(pack(spread), bits, "{bits:08b}");
-        }
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
-        #[test]
-        fn classify_marks_word_bytes_and_other_bytes(
-            block in proptest::collection::vec(proptest::num::u8::ANY, 0..=64),
-            other in proptest::collection::vec(1u8.., 0..4),
-        ) {
-            let (word, special) = classify(&block, &other);
-            for k in 0..64 {
-                let c = block.get(k).copied();
-                proptest::prop_assert_eq!((word >> k) & 1 == 1, c.is_some_and(|c| c.is_ascii_alphanumeric()), "word bit {}", k);
-                proptest::prop_assert_eq!((special >> k) & 1 == 1, c.is_some_and(|c| other.contains(&c)), "special bit {}", k);
-            }
-        }
     }
 
     /// `leftmost_longest` as it was written first: sort by start, longest
