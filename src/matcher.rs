@@ -5,7 +5,7 @@
 
 use crate::lexicon::Pattern;
 use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::{nfa::contiguous::NFA, Anchored, MatchKind};
+use aho_corasick::{dfa::DFA, Anchored, MatchKind, StartKind};
 use regex::Regex;
 
 /// A match of lexicon entry `id` at `start..end` of the searched text.
@@ -95,7 +95,7 @@ pub struct MultiMatcher {
     /// walked from each position where a match may start (see
     /// [`MultiMatcher::find_all`]); every pattern that matches there is
     /// reported, so that no lexicon's match hides another's.
-    ac: Option<NFA>,
+    ac: Option<DFA>,
     /// `first[b]`: some pattern starts with the byte `b`.
     first: Box<[bool; 256]>,
     /// The pattern that a live state of the anchored walk spells out
@@ -272,8 +272,10 @@ impl MultiMatcher {
             }
         }
         let ac = (!literals.is_empty()).then(|| {
-            aho_corasick::nfa::contiguous::Builder::new()
+            aho_corasick::dfa::Builder::new()
                 .match_kind(MatchKind::Standard)
+                .start_kind(StartKind::Anchored)
+                .prefilter(false)
                 .build(&literals)
                 .expect("lexicon automaton builds")
         });
@@ -351,7 +353,7 @@ impl MultiMatcher {
 /// (an unanchored pass took fewer instructions but ran slower).
 #[inline(never)]
 fn start_matches(
-    ac: &NFA,
+    ac: &DFA,
     exact: &rustc_hash::FxHashMap<StateID, u32>,
     first: &[bool; 256],
     b: &[u8],
@@ -387,7 +389,7 @@ fn start_matches(
 /// Walks the anchored automaton on from state `sid` at `b[j..]` to the next
 /// match state; that state and the position after it.
 #[inline(always)]
-fn walk_on(ac: &NFA, mut sid: StateID, b: &[u8], mut j: usize) -> Option<(StateID, usize)> {
+fn walk_on(ac: &DFA, mut sid: StateID, b: &[u8], mut j: usize) -> Option<(StateID, usize)> {
     while j < b.len() {
         sid = ac.next_state(Anchored::Yes, sid, LOWER[b[j] as usize]);
         j += 1;
@@ -406,7 +408,7 @@ fn walk_on(ac: &NFA, mut sid: StateID, b: &[u8], mut j: usize) -> Option<(StateI
 /// state only by spelling out one prefix, so a match state reports exactly
 /// the pattern equal to that prefix, if any, and none of the shorter
 /// patterns that end there but start later.
-fn exact_states(ac: &NFA, literals: &[String]) -> rustc_hash::FxHashMap<StateID, u32> {
+fn exact_states(ac: &DFA, literals: &[String]) -> rustc_hash::FxHashMap<StateID, u32> {
     let Ok(start) = ac.start_state(Anchored::Yes) else {
         return Default::default();
     };
