@@ -193,7 +193,7 @@ fn stages(c: &mut Criterion) {
         .ascii_case_insensitive(true)
         .build(&phrases)
         .expect("lexicon phrases build");
-    g.bench_function("reference: one aho-corasick DFA pass", |b| {
+    g.bench_function("yardstick: one aho-corasick DFA pass", |b| {
         b.iter(|| {
             black_box(
                 norms
