@@ -141,6 +141,9 @@ struct RegexParts {
     near: Option<(regex_automata::meta::Regex, Vec<usize>)>,
 }
 
+/// Most walk matches whose buffer a thread keeps between notes.
+const KEPT_MATCHES: usize = 1 << 14;
+
 /// Bytes searched before and after an anchor word.
 const WINDOW_BEFORE: usize = 96;
 const WINDOW_AFTER: usize = 48;
@@ -304,24 +307,21 @@ impl MultiMatcher {
         let mut anchors: Vec<Vec<Hit>> = vec![Vec::new(); n];
         let mut probes: Vec<usize> = Vec::new();
         if let Some(ac) = &self.ac {
-            let mut matches = Vec::new();
-            start_matches(ac, &self.exact, &self.first, text.as_bytes(), &mut matches);
-            for (start, end, pattern) in matches {
-                for o in &self.owners[pattern as usize] {
-                    if o.set == PROBE {
-                        if probes.last() != Some(&start) {
-                            probes.push(start);
-                        }
-                        continue;
-                    }
-                    let (to, id) = if o.entry == ANCHOR {
-                        (&mut anchors[o.set as usize], 0)
-                    } else {
-                        (&mut lits[o.set as usize], o.entry as usize)
-                    };
-                    to.push(Hit { start, end, id });
-                }
+            // The walk's matches go to a buffer kept per thread, so that a
+            // note's pass does not grow a new one from empty; a huge note's
+            // buffer is not kept (memory stays bounded by the usual note).
+            thread_local! {
+                static MATCHES: std::cell::RefCell<Vec<(usize, usize, u32)>> =
+                    const { std::cell::RefCell::new(Vec::new()) };
             }
+            MATCHES.with_borrow_mut(|matches| {
+                matches.clear();
+                start_matches(ac, &self.exact, &self.first, text.as_bytes(), matches);
+                self.distribute(matches, &mut lits, &mut anchors, &mut probes);
+                if matches.capacity() > KEPT_MATCHES {
+                    *matches = Vec::new();
+                }
+            });
         }
         let lists = lits
             .iter_mut()
@@ -334,6 +334,33 @@ impl MultiMatcher {
             })
             .collect();
         Found { lists, probes }
+    }
+
+    /// Hands each walk match to the lists that own its pattern: a literal
+    /// entry's hits, a lexicon's anchor words, or the probe starts.
+    fn distribute(
+        &self,
+        matches: &[(usize, usize, u32)],
+        lits: &mut [Vec<Hit>],
+        anchors: &mut [Vec<Hit>],
+        probes: &mut Vec<usize>,
+    ) {
+        for &(start, end, pattern) in matches {
+            for o in &self.owners[pattern as usize] {
+                if o.set == PROBE {
+                    if probes.last() != Some(&start) {
+                        probes.push(start);
+                    }
+                    continue;
+                }
+                let (to, id) = if o.entry == ANCHOR {
+                    (&mut anchors[o.set as usize], 0)
+                } else {
+                    (&mut lits[o.set as usize], o.entry as usize)
+                };
+                to.push(Hit { start, end, id });
+            }
+        }
     }
 }
 
