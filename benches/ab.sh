@@ -58,11 +58,14 @@ for _ in $(seq "$rounds"); do
     /usr/bin/time -f "$sha %U" "$work/m53audit-$sha" audit "$work/input.jsonl" -j 1 -q \
       2>&1 >/dev/null | tail -n 1
   done
-done | sort -k1,1 -k2,2n | awk -v rounds="$rounds" '
+done | sort -k1,1 -k2,2n | awk -v rounds="$rounds" -v order="${revs[*]}" '
   { runs[$1] = runs[$1] " " $2; n[$1]++ }
   END {
     printf "%s rounds, user CPU seconds of `audit -j 1`:\n", rounds
-    for (k in runs) {
+    # In the order the commits were given.
+    split(order, keys, " ")
+    for (i = 1; i in keys; i++) {
+      k = keys[i]
       split(substr(runs[k], 2), v, " ")
       printf "%s  min %s  median %s  all %s\n", k, v[1], v[int((n[k] + 1) / 2)], substr(runs[k], 2)
     }
