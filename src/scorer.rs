@@ -5,7 +5,8 @@
 //! Order (first match wins): a row of the more-specific table
 //! (`more_specific.tsv`) affirmed at C7-T1 → `more_specific`; an M53.8-type
 //! dorsopathy affirmed at C7-T1 → `supported`; a dorsopathy at another
-//! region only → `other_region`; a dorsopathy with no region →
+//! region only → `other_region` (with its M53.8x sibling, unless a row's
+//! condition is affirmed at the same segment); a dorsopathy with no region →
 //! `unspecified_region`; pain only → `pain_only`; C7-T1 named with nothing
 //! affirmed there → `insufficient`; otherwise `not_relevant`. Only affirmed
 //! findings (current, about the patient, not negated, uncertain or
@@ -376,16 +377,45 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
     } else if let Some(&first) = dors_away.first() {
         verdict = Verdict::OtherRegion;
         let region = region_of_term(first).unwrap_or(Region::Unspecified);
-        if let Some(rc) = lex.region_code(region) {
-            codes.push(rc.m53_code.clone());
+        let label = lex
+            .region_code(region)
+            .map_or("other", |r| r.label.as_str());
+        // M53.8x is residual at every level: a condition of the decision
+        // table affirmed at the same motion segment (or, where neither
+        // names a segment, in the same region) leaves no sibling code to
+        // suggest. Another segment of the region does not: a disc bulge at
+        // C4-5 leaves a C6-7 dorsopathy its M53.82.
+        let (place, segments) = (&a.terms[first].placement, a.terms[first].placement.segments);
+        let specific = structural_away.iter().copied().find(|&i| {
+            let p = &a.terms[i].placement;
+            let same_place = if segments != 0 || p.segments != 0 {
+                segments & p.segments != 0
+            } else {
+                region_of_term(i) == Some(region) && p.regions == place.regions
+            };
+            same_place
+                && ctx.concept(&a.terms[i]).is_some_and(|(c, _)| {
+                    lex.table.iter().any(|row| row.when.iter().any(|w| w == c))
+                })
+        });
+        match specific {
+            Some(i) => {
+                reason = format!(
+                    "The dorsopathy ({}) is documented at the {label} region, not at C7-T1; a more specific condition ({}) is documented there too, so no M53.8x code applies.",
+                    name_of(first),
+                    name_of(i)
+                );
+                deciding.extend([first, i]);
+            }
+            None => {
+                codes.extend(lex.region_code(region).map(|rc| rc.m53_code.clone()));
+                reason = format!(
+                    "The dorsopathy ({}) is documented at the {label} region, not at C7-T1.",
+                    name_of(first)
+                );
+                deciding.push(first);
+            }
         }
-        reason = format!(
-            "The dorsopathy ({}) is documented at the {} region, not at C7-T1.",
-            name_of(first),
-            lex.region_code(region)
-                .map_or("other", |r| r.label.as_str())
-        );
-        deciding.push(first);
         region_status = Status::Other;
     } else if let Some(&first) = dors_unplaced.first() {
         // A region stated for the complaint elsewhere in the note gives the site.
