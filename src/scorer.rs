@@ -544,7 +544,19 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         }
     };
 
-    // Elements 3-4: exclusions.
+    // Elements 3-4: exclusions. A negation that names only the cervical or
+    // thoracic spine, no level ("no cervical radiculopathy"), rules the
+    // finding out at C7-T1 too.
+    let broadly_at_ct = |t: &Term| {
+        audited == Audited::C7T1
+            && t.placement.segments == 0
+            && t.placement.regions.iter().all(|r| {
+                matches!(
+                    r,
+                    Region::Cervical | Region::Cervicothoracic | Region::Thoracic
+                )
+            })
+    };
     let exclusion = |is_target: &dyn Fn(&str) -> bool, blocks: &dyn Fn(&str) -> bool| -> Element {
         let negated: Vec<usize> = ctx
             .terms(|_, _| true)
@@ -552,7 +564,7 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                 let (c, _) = ctx.concept(t).unwrap();
                 is_target(c)
                     && t.label() == Label::Negated
-                    && (ctx.at(t, audited) || !t.placement.is_placed())
+                    && (ctx.at(t, audited) || !t.placement.is_placed() || broadly_at_ct(t))
             })
             .map(|(i, _)| i)
             .collect();
