@@ -279,9 +279,26 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         .any(|(_, t, _, _)| affirmed(t) && t.placement.is_placed() && !t.placement.at_c7_t1());
     ctx.unplaced_to_ct = ct_named && (placed_at_ct || !placed_away);
 
+    // The reason for a study or visit is not a finding: a condition stated
+    // there ("INDICATION: C7-T1 disc herniation") that the note negates at
+    // C7-T1 elsewhere ("No herniation") does not count.
+    let reason_only = |t: &Term, c: &str| {
+        matches!(
+            ctx.section(t),
+            SectionKind::Indication | SectionKind::ChiefComplaint
+        ) && pathology.iter().any(|(_, o, oc, _)| {
+            *oc == c
+                && o.label() == Label::Negated
+                && ctx.at_ct(o)
+                && !matches!(
+                    ctx.section(o),
+                    SectionKind::Indication | SectionKind::ChiefComplaint
+                )
+        })
+    };
     let at_ct: Vec<(usize, &str, ConceptCategory)> = pathology
         .iter()
-        .filter(|(_, t, _, _)| affirmed(t) && ctx.at_ct(t))
+        .filter(|(_, t, c, _)| affirmed(t) && ctx.at_ct(t) && !reason_only(t, c))
         .map(|(i, _, c, cat)| (*i, *c, *cat))
         .collect();
     let has = |c: &str| at_ct.iter().any(|(_, x, _)| *x == c);
@@ -580,7 +597,7 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                     }
                     _ => false,
                 };
-                blocks(c) && counts && ctx.at(t, audited)
+                blocks(c) && counts && ctx.at(t, audited) && !reason_only(t, c)
             })
             .map(|(i, _)| i)
             .collect();
