@@ -280,21 +280,20 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
     ctx.unplaced_to_ct = ct_named && (placed_at_ct || !placed_away);
 
     // The reason for a study or visit is not a finding: a condition stated
-    // there ("INDICATION: C7-T1 disc herniation") that the note negates at
-    // C7-T1 elsewhere ("No herniation") does not count.
-    let reason_only = |t: &Term, c: &str| {
+    // there ("INDICATION: C7-T1 disc herniation", a report's "HISTORY:
+    // known C7-T1 herniation") that the note negates at C7-T1 elsewhere
+    // ("No herniation") does not count.
+    let is_reason = |t: &Term| {
         matches!(
             ctx.section(t),
-            SectionKind::Indication | SectionKind::ChiefComplaint
-        ) && pathology.iter().any(|(_, o, oc, _)| {
-            *oc == c
-                && o.label() == Label::Negated
-                && ctx.at_ct(o)
-                && !matches!(
-                    ctx.section(o),
-                    SectionKind::Indication | SectionKind::ChiefComplaint
-                )
-        })
+            SectionKind::Indication | SectionKind::ChiefComplaint | SectionKind::History
+        )
+    };
+    let reason_only = |t: &Term, c: &str| {
+        is_reason(t)
+            && pathology.iter().any(|(_, o, oc, _)| {
+                *oc == c && o.label() == Label::Negated && ctx.at_ct(o) && !is_reason(o)
+            })
     };
     let at_ct: Vec<(usize, &str, ConceptCategory)> = pathology
         .iter()
