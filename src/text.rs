@@ -3,7 +3,8 @@
 //!
 //! Matching runs on a normalised copy of the note: en/em dashes and minus
 //! signs become `-`, smart quotes become ASCII quotes, non-breaking and other
-//! Unicode spaces become a space, CRLF and CR become `\n`, and every run of
+//! Unicode spaces become a space, invisible characters (soft hyphen, zero-
+//! width joiners) are dropped, CRLF and CR become `\n`, and every run of
 //! white space collapses to one character (`\n` if the run held a line break,
 //! otherwise a space), so that a phrase wrapped over two lines still matches.
 //! Case is kept (matchers fold ASCII case themselves). Every byte of the
@@ -76,8 +77,12 @@ impl Normalized {
         let mut anchors: Vec<(u32, u32)> = vec![(0, 0)];
         // Records that normalised byte `n` comes from original byte `o`.
         fn anchor(anchors: &mut Vec<(u32, u32)>, n: usize, o: usize) {
-            let (ln, lo) = *anchors.last().expect("first anchor");
-            if lo as usize + (n - ln as usize) != o {
+            let last = anchors.last_mut().expect("first anchor");
+            let (ln, lo) = *last;
+            if ln as usize == n {
+                // Nothing was written since: the new origin replaces it.
+                last.1 = o as u32;
+            } else if lo as usize + (n - ln as usize) != o {
                 anchors.push((n as u32, o as u32));
             }
         }
@@ -103,6 +108,11 @@ impl Normalized {
                 continue;
             }
             let c = original[i..].chars().next().expect("char boundary");
+            if is_invisible(c) {
+                i += c.len_utf8();
+                anchor(&mut anchors, out.len(), i);
+                continue;
+            }
             if is_space(c) {
                 anchor(&mut anchors, out.len(), i);
                 let mut newline = false;
@@ -170,9 +180,16 @@ impl Normalized {
         lo
     }
 
-    /// The original byte range of the normalised range `start..end`.
+    /// The original byte range of the normalised range `start..end`. A
+    /// range from 0 starts at the note's first byte, even when dropped
+    /// invisible characters lead it (so the whole maps to the whole).
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        (self.original_offset(start), self.original_offset(end))
+        let s = if start == 0 {
+            0
+        } else {
+            self.original_offset(start)
+        };
+        (s, self.original_offset(end))
     }
 }
 
@@ -183,6 +200,13 @@ pub fn floor_char_boundary(text: &str, pos: usize) -> usize {
         p += 1;
     }
     p
+}
+
+/// Characters that print as nothing and are dropped: the soft hyphen of
+/// word-processor exports ("fac\u{AD}et", "C7\u{AD}-T1"), the zero-width
+/// joiners and the word joiner.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{AD}' | '\u{200C}' | '\u{200D}' | '\u{2060}')
 }
 
 /// `s` ASCII lower-cased in `buf` (a stack buffer: no allocation in the
@@ -417,6 +441,24 @@ mod tests {
         assert_eq!(&orig[a..b], "end");
         let (a, b) = n.original_range(0, 5);
         assert_eq!(&orig[a..b], "C7\u{2013}T1");
+    }
+
+    #[test]
+    fn invisible_characters_are_dropped_with_exact_offsets() {
+        let orig = "\u{AD}fac\u{AD}et at C7\u{AD}-\u{200D}T1 end";
+        let n = Normalized::new(orig);
+        assert_eq!(n.text, "facet at C7-T1 end");
+        let s = n.text.find("C7-T1").unwrap();
+        let (a, b) = n.original_range(s, s + 5);
+        assert_eq!(&orig[a..b], "C7\u{AD}-\u{200D}T1");
+        // From 0 the range starts at the note's first byte.
+        let (a, b) = n.original_range(0, 5);
+        assert_eq!(&orig[a..b], "\u{AD}fac\u{AD}et");
+        let (a, b) = n.original_range(1, 5);
+        assert_eq!(&orig[a..b], "ac\u{AD}et");
+        let s = n.text.find("end").unwrap();
+        let (a, b) = n.original_range(s, s + 3);
+        assert_eq!(&orig[a..b], "end");
     }
 
     #[test]

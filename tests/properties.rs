@@ -24,6 +24,8 @@ fn note_text() -> impl Strategy<Value = String> {
         Just(" cannot be ruled out".to_string()),
         Just("\r\n".to_string()),
         Just("\u{00A0}".to_string()),
+        Just("\u{00AD}".to_string()),
+        Just("C7\u{00AD}-\u{200D}T1".to_string()),
         Just(". ".to_string()),
         Just("Assessment:".to_string()),
         Just(" x 3 months".to_string()),
