@@ -401,13 +401,13 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
         // names a segment, in the same region) leaves no sibling code to
         // suggest. Another segment of the region does not: a disc bulge at
         // C4-5 leaves a C6-7 dorsopathy its M53.82.
-        let (place, segments) = (&a.terms[first].placement, a.terms[first].placement.segments);
+        let place = &a.terms[first].placement;
         let specific = structural_away.iter().copied().find(|&i| {
             let p = &a.terms[i].placement;
-            let same_place = if segments != 0 || p.segments != 0 {
-                segments & p.segments != 0
+            let same_place = if place.segments != 0 || p.segments != 0 {
+                place.segments & p.segments != 0
             } else {
-                region_of_term(i) == Some(region) && p.regions == place.regions
+                p.regions == place.regions
             };
             same_place
                 && ctx.concept(&a.terms[i]).is_some_and(|(c, _)| {
