@@ -431,16 +431,25 @@ mod tests {
         }
     }
 
+    /// The original text behind normalised bytes `start..end`.
+    fn original<'a>(orig: &'a str, n: &Normalized, start: usize, end: usize) -> &'a str {
+        let (a, b) = n.original_range(start, end);
+        &orig[a..b]
+    }
+
+    /// The original text behind the first occurrence of `normalised`.
+    fn original_of<'a>(orig: &'a str, n: &Normalized, normalised: &str) -> &'a str {
+        let s = n.text.find(normalised).unwrap();
+        original(orig, n, s, s + normalised.len())
+    }
+
     #[test]
     fn dashes_spaces_and_quotes_normalise_with_exact_offsets() {
         let orig = "C7\u{2013}T1 and C7\u{2014}T1,\u{00A0}\u{201C}no\u{201D}\r\nend";
         let n = Normalized::new(orig);
         assert_eq!(n.text, "C7-T1 and C7-T1, \"no\"\nend");
-        let s = n.text.find("end").unwrap();
-        let (a, b) = n.original_range(s, s + 3);
-        assert_eq!(&orig[a..b], "end");
-        let (a, b) = n.original_range(0, 5);
-        assert_eq!(&orig[a..b], "C7\u{2013}T1");
+        assert_eq!(original_of(orig, &n, "end"), "end");
+        assert_eq!(original(orig, &n, 0, 5), "C7\u{2013}T1");
     }
 
     #[test]
@@ -448,17 +457,11 @@ mod tests {
         let orig = "\u{AD}fac\u{AD}et at C7\u{AD}-\u{200D}T1 end";
         let n = Normalized::new(orig);
         assert_eq!(n.text, "facet at C7-T1 end");
-        let s = n.text.find("C7-T1").unwrap();
-        let (a, b) = n.original_range(s, s + 5);
-        assert_eq!(&orig[a..b], "C7\u{AD}-\u{200D}T1");
+        assert_eq!(original_of(orig, &n, "C7-T1"), "C7\u{AD}-\u{200D}T1");
         // From 0 the range starts at the note's first byte.
-        let (a, b) = n.original_range(0, 5);
-        assert_eq!(&orig[a..b], "\u{AD}fac\u{AD}et");
-        let (a, b) = n.original_range(1, 5);
-        assert_eq!(&orig[a..b], "ac\u{AD}et");
-        let s = n.text.find("end").unwrap();
-        let (a, b) = n.original_range(s, s + 3);
-        assert_eq!(&orig[a..b], "end");
+        assert_eq!(original(orig, &n, 0, 5), "\u{AD}fac\u{AD}et");
+        assert_eq!(original(orig, &n, 1, 5), "ac\u{AD}et");
+        assert_eq!(original_of(orig, &n, "end"), "end");
     }
 
     #[test]
