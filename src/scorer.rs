@@ -281,23 +281,23 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
 
     // The reason for a study or visit is not a finding: a condition stated
     // there ("INDICATION: C7-T1 disc herniation", a report's "HISTORY:
-    // known C7-T1 herniation") that the note negates at C7-T1 elsewhere
-    // ("No herniation") does not count.
+    // known C7-T1 herniation") that the note negates elsewhere at the place
+    // being judged (`here`: "No herniation") does not count.
     let is_reason = |t: &Term| {
         matches!(
             ctx.section(t),
             SectionKind::Indication | SectionKind::ChiefComplaint | SectionKind::History
         )
     };
-    let reason_only = |t: &Term, c: &str| {
+    let reason_only = |t: &Term, c: &str, here: &dyn Fn(&Term) -> bool| {
         is_reason(t)
             && pathology.iter().any(|(_, o, oc, _)| {
-                *oc == c && o.label() == Label::Negated && ctx.at_ct(o) && !is_reason(o)
+                *oc == c && o.label() == Label::Negated && here(o) && !is_reason(o)
             })
     };
     let at_ct: Vec<(usize, &str, ConceptCategory)> = pathology
         .iter()
-        .filter(|(_, t, c, _)| affirmed(t) && ctx.at_ct(t) && !reason_only(t, c))
+        .filter(|(_, t, c, _)| affirmed(t) && ctx.at_ct(t) && !reason_only(t, c, &|o| ctx.at_ct(o)))
         .map(|(i, _, c, cat)| (*i, *c, *cat))
         .collect();
     let has = |c: &str| at_ct.iter().any(|(_, x, _)| *x == c);
@@ -412,6 +412,7 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
             same_place
                 && ctx.concept(&a.terms[i]).is_some_and(|(c, _)| {
                     lex.table.iter().any(|row| row.when.iter().any(|w| w == c))
+                        && !reason_only(&a.terms[i], c, &|o| ctx.at(o, Audited::Region(region)))
                 })
         });
         match specific {
@@ -596,7 +597,10 @@ pub fn decide(an: &Analyzer, a: &Analysis) -> Decision {
                     }
                     _ => false,
                 };
-                blocks(c) && counts && ctx.at(t, audited) && !reason_only(t, c)
+                blocks(c)
+                    && counts
+                    && ctx.at(t, audited)
+                    && !reason_only(t, c, &|o| ctx.at(o, audited))
             })
             .map(|(i, _)| i)
             .collect();
