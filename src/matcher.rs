@@ -121,11 +121,13 @@ pub struct Found {
 }
 
 /// One use of an automaton pattern: lexicon `set`, as entry `entry`'s
-/// literal or (`entry == ANCHOR`) as an anchor word.
+/// literal or (`entry == ANCHOR`) as an anchor word whose regular
+/// expressions' longest match is `reach` bytes.
 #[derive(Debug, Clone, Copy)]
 struct Owner {
     set: u32,
     entry: u32,
+    reach: u32,
 }
 
 const ANCHOR: u32 = u32::MAX;
@@ -144,9 +146,36 @@ struct RegexParts {
 /// Most walk matches whose buffer a thread keeps between notes.
 const KEPT_MATCHES: usize = 1 << 14;
 
-/// Bytes searched before and after an anchor word.
-const WINDOW_BEFORE: usize = 96;
-const WINDOW_AFTER: usize = 48;
+/// How many times a repetition without an upper bound (`+`, `*`, `{n,}`)
+/// is counted when [`reach`] bounds a regular expression's matches.
+const UNBOUNDED_REPEATS: u32 = 16;
+
+/// The longest match of the lexicon regular expression `pattern`, in
+/// bytes, a repetition without an upper bound counted
+/// [`UNBOUNDED_REPEATS`] times: a match that contains an anchor word lies
+/// within this many bytes of it, so that the expression need only be run
+/// there.
+pub fn reach(pattern: &str) -> usize {
+    let hir = regex_syntax::parse(&format!("(?i){}", asciify(pattern))).expect("validated at load");
+    hir_reach(&hir)
+}
+
+fn hir_reach(hir: &regex_syntax::hir::Hir) -> usize {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 0,
+        HirKind::Literal(l) => l.0.len(),
+        HirKind::Class(Class::Unicode(c)) => c.maximum_len().unwrap_or(0),
+        HirKind::Class(Class::Bytes(c)) => c.maximum_len().unwrap_or(0),
+        HirKind::Repetition(r) => {
+            let times = r.max.unwrap_or(r.min.max(UNBOUNDED_REPEATS));
+            hir_reach(&r.sub).saturating_mul(times as usize)
+        }
+        HirKind::Capture(c) => hir_reach(&c.sub),
+        HirKind::Concat(parts) => parts.iter().map(hir_reach).fold(0, usize::saturating_add),
+        HirKind::Alternation(parts) => parts.iter().map(hir_reach).max().unwrap_or(0),
+    }
+}
 
 fn multi(regexes: &[(String, usize)]) -> Option<(regex_automata::meta::Regex, Vec<usize>)> {
     if regexes.is_empty() {
@@ -218,11 +247,14 @@ impl MultiMatcher {
                 literals.len() - 1
             });
             let list = &mut owners[k];
-            let dup = list
-                .iter()
-                .any(|o| o.set == owner.set && o.entry == ANCHOR && owner.entry == ANCHOR);
-            if !dup {
-                list.push(owner);
+            // An anchor word once per lexicon, with the longest reach of
+            // the expressions that name it.
+            match list
+                .iter_mut()
+                .find(|o| o.set == owner.set && o.entry == ANCHOR && owner.entry == ANCHOR)
+            {
+                Some(o) => o.reach = o.reach.max(owner.reach),
+                None => list.push(owner),
             }
         };
         let mut sets = Vec::new();
@@ -236,17 +268,20 @@ impl MultiMatcher {
                         Owner {
                             set: set as u32,
                             entry: i as u32,
+                            reach: 0,
                         },
                     ),
                     Pattern::Regex(r) if anchors.is_empty() => full.push((r.clone(), i)),
                     Pattern::Regex(r) => {
                         near.push((r.clone(), i));
+                        let reach = u32::try_from(reach(r)).unwrap_or(u32::MAX);
                         for a in anchors {
                             add(
                                 a,
                                 Owner {
                                     set: set as u32,
                                     entry: ANCHOR,
+                                    reach,
                                 },
                             );
                         }
@@ -264,6 +299,7 @@ impl MultiMatcher {
                 Owner {
                     set: PROBE,
                     entry: 0,
+                    reach: 0,
                 },
             );
         }
@@ -329,7 +365,9 @@ impl MultiMatcher {
             .zip(&self.sets)
             .map(|((hits, anchors), parts)| {
                 leftmost_longest(text, hits);
-                leftmost_longest(text, anchors);
+                // Every anchor word counts (no overlap rule: each opens its
+                // own window), at word boundaries.
+                anchors.retain(|h| crate::text::at_word_boundaries(text, h.start, h.end));
                 parts.add_regex_hits(text, anchors, std::mem::take(hits))
             })
             .collect();
@@ -354,7 +392,7 @@ impl MultiMatcher {
                     continue;
                 }
                 let (to, id) = if o.entry == ANCHOR {
-                    (&mut anchors[o.set as usize], 0)
+                    (&mut anchors[o.set as usize], o.reach as usize)
                 } else {
                     (&mut lits[o.set as usize], o.entry as usize)
                 };
@@ -683,11 +721,22 @@ impl RegexParts {
             }
         }
         if let Some((re, ids)) = &self.near {
-            // Merge the windows around anchor words, then search each once.
-            let mut windows: Vec<(usize, usize)> = Vec::new();
-            for m in anchors {
-                let lo = m.start.saturating_sub(WINDOW_BEFORE);
-                let hi = (m.end + WINDOW_AFTER).min(text.len());
+            // The window of an anchor word reaches as far as the longest
+            // match of its expressions (`Hit::id` of an anchor); merge the
+            // windows, then search each once.
+            let mut spans: Vec<(usize, usize)> = anchors
+                .iter()
+                .map(|m| {
+                    let lo = m.end.saturating_sub(m.id);
+                    (
+                        lo.min(m.start),
+                        m.start.saturating_add(m.id).clamp(m.end, text.len()),
+                    )
+                })
+                .collect();
+            spans.sort_unstable();
+            let mut windows: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+            for (lo, hi) in spans {
                 match windows.last_mut() {
                     Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
                     _ => windows.push((lo, hi)),
@@ -948,6 +997,31 @@ mod tests {
         let hits = m.find("thickening of the interspinous ligament");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].id, 1);
+    }
+
+    #[test]
+    fn reach_counts_unbounded_repeats_sixteen_times() {
+        assert_eq!(reach(r"\bct\b"), 2);
+        assert_eq!(reach(r"\d+"), 16);
+        assert_eq!(reach(r"x{2,5}"), 5);
+        assert_eq!(reach(r"(?:a|bcd)e?"), 4);
+        assert_eq!(reach(r"[0-9]{1,2}/(?:19|20)[0-9]{2}"), 7);
+    }
+
+    #[test]
+    fn a_window_reaches_as_far_as_the_longest_match() {
+        // The match runs 60 bytes past its anchor word, and no other anchor
+        // word is near (a fixed window of 48 bytes after it missed it).
+        let pats = [Pattern::Regex(
+            r"\bdjd\s+(?:of|involving)\s+(?:the\s+)?(?:[a-z]+\s+){0,8}spine\b".to_string(),
+        )];
+        let anchors = ["djd".to_string()];
+        let m = PhraseMatcher::new(pats.iter().map(|p| (p, &anchors[..])));
+        let phrase = "DJD involving the lower and the upper parts of the thoracic spine";
+        let text = format!("{}{phrase}. {}", "x ".repeat(100), "y ".repeat(100));
+        let hits = m.find(&text);
+        assert_eq!(hits.len(), 1);
+        assert_eq!(&text[hits[0].start..hits[0].end], phrase);
     }
 
     #[test]
