@@ -147,14 +147,16 @@ struct RegexParts {
 const KEPT_MATCHES: usize = 1 << 14;
 
 /// How many times a repetition without an upper bound (`+`, `*`, `{n,}`)
-/// is counted when [`reach`] bounds a regular expression's matches.
-const UNBOUNDED_REPEATS: u32 = 16;
+/// is counted when [`reach`] bounds a regular expression's matches: enough
+/// for the white space of the normalised text (one character a run), for
+/// numbers and for the rest of a word.
+const UNBOUNDED_REPEATS: u32 = 8;
 
 /// The longest match of the lexicon regular expression `pattern`, in
-/// bytes, a repetition without an upper bound counted
+/// characters, a repetition without an upper bound counted
 /// [`UNBOUNDED_REPEATS`] times: a match that contains an anchor word lies
-/// within this many bytes of it, so that the expression need only be run
-/// there.
+/// within this many characters of it, so that the expression need only be
+/// run there.
 pub fn reach(pattern: &str) -> usize {
     let hir = regex_syntax::parse(&format!("(?i){}", asciify(pattern))).expect("validated at load");
     hir_reach(&hir)
@@ -164,9 +166,9 @@ fn hir_reach(hir: &regex_syntax::hir::Hir) -> usize {
     use regex_syntax::hir::{Class, HirKind};
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => 0,
-        HirKind::Literal(l) => l.0.len(),
-        HirKind::Class(Class::Unicode(c)) => c.maximum_len().unwrap_or(0),
-        HirKind::Class(Class::Bytes(c)) => c.maximum_len().unwrap_or(0),
+        HirKind::Literal(l) => String::from_utf8_lossy(&l.0).chars().count(),
+        HirKind::Class(Class::Unicode(c)) => usize::from(c.maximum_len().is_some()),
+        HirKind::Class(Class::Bytes(c)) => usize::from(c.maximum_len().is_some()),
         HirKind::Repetition(r) => {
             let times = r.max.unwrap_or(r.min.max(UNBOUNDED_REPEATS));
             hir_reach(&r.sub).saturating_mul(times as usize)
@@ -722,16 +724,25 @@ impl RegexParts {
         }
         if let Some((re, ids)) = &self.near {
             // The window of an anchor word reaches as far as the longest
-            // match of its expressions (`Hit::id` of an anchor); merge the
-            // windows, then search each once.
+            // match of its expressions (`Hit::id` of an anchor, in
+            // characters); merge the windows, then search each once.
+            // In ASCII text (most notes) a character is a byte.
+            let ascii = text.is_ascii();
             let mut spans: Vec<(usize, usize)> = anchors
                 .iter()
                 .map(|m| {
-                    let lo = m.end.saturating_sub(m.id);
-                    (
-                        lo.min(m.start),
-                        m.start.saturating_add(m.id).clamp(m.end, text.len()),
-                    )
+                    let (lo, hi) = if ascii {
+                        (
+                            m.end.saturating_sub(m.id),
+                            m.start.saturating_add(m.id).min(text.len()),
+                        )
+                    } else {
+                        (
+                            chars_before(text, m.end, m.id),
+                            chars_after(text, m.start, m.id),
+                        )
+                    };
+                    (lo.min(m.start), hi.max(m.end))
                 })
                 .collect();
             spans.sort_unstable();
@@ -785,6 +796,34 @@ impl RegexParts {
         }
         out
     }
+}
+
+/// The byte offset `n` characters before `at` in `text` (or 0).
+fn chars_before(text: &str, at: usize, n: usize) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut k) = (at, 0);
+    while i > 0 && k < n {
+        i -= 1;
+        // A byte that is not a UTF-8 continuation byte starts a character.
+        if (b[i] as i8) >= -0x40 {
+            k += 1;
+        }
+    }
+    i
+}
+
+/// The byte offset `n` characters after `at` in `text` (or its end).
+fn chars_after(text: &str, at: usize, n: usize) -> usize {
+    let b = text.as_bytes();
+    let (mut i, mut k) = (at, 0);
+    while i < b.len() && k < n {
+        i += 1;
+        while i < b.len() && (b[i] as i8) < -0x40 {
+            i += 1;
+        }
+        k += 1;
+    }
+    i
 }
 
 #[cfg(test)]
@@ -1000,12 +1039,26 @@ mod tests {
     }
 
     #[test]
-    fn reach_counts_unbounded_repeats_sixteen_times() {
+    fn reach_counts_characters_and_unbounded_repeats_eight_times() {
         assert_eq!(reach(r"\bct\b"), 2);
-        assert_eq!(reach(r"\d+"), 16);
+        assert_eq!(reach(r"\d+"), 8);
+        assert_eq!(reach(r"[^.;]{0,40}"), 40);
+        assert_eq!(reach("\u{e9}t\u{e9}"), 3);
         assert_eq!(reach(r"x{2,5}"), 5);
         assert_eq!(reach(r"(?:a|bcd)e?"), 4);
         assert_eq!(reach(r"[0-9]{1,2}/(?:19|20)[0-9]{2}"), 7);
+    }
+
+    #[test]
+    fn windows_step_over_whole_characters() {
+        let text = "a\u{e9}b\u{1F600}c";
+        // a é b 😀 c at bytes 0, 1, 3, 4, 8.
+        assert_eq!(chars_before(text, text.len(), 2), 4);
+        assert_eq!(chars_before(text, text.len(), 3), 3);
+        assert_eq!(chars_before(text, 3, 9), 0);
+        assert_eq!(chars_after(text, 0, 2), 3);
+        assert_eq!(chars_after(text, 3, 2), 8);
+        assert_eq!(chars_after(text, 3, 9), text.len());
     }
 
     #[test]
@@ -1018,10 +1071,13 @@ mod tests {
         let anchors = ["djd".to_string()];
         let m = PhraseMatcher::new(pats.iter().map(|p| (p, &anchors[..])));
         let phrase = "DJD involving the lower and the upper parts of the thoracic spine";
-        let text = format!("{}{phrase}. {}", "x ".repeat(100), "y ".repeat(100));
-        let hits = m.find(&text);
-        assert_eq!(hits.len(), 1);
-        assert_eq!(&text[hits[0].start..hits[0].end], phrase);
+        // ASCII text, and text with two-byte characters around the phrase.
+        for filler in ["x ", "\u{e9} "] {
+            let text = format!("{}{phrase}. {}", filler.repeat(100), filler.repeat(100));
+            let hits = m.find(&text);
+            assert_eq!(hits.len(), 1);
+            assert_eq!(&text[hits[0].start..hits[0].end], phrase);
+        }
     }
 
     #[test]
