@@ -157,7 +157,7 @@ const UNBOUNDED_REPEATS: u32 = 8;
 /// [`UNBOUNDED_REPEATS`] times: a match that contains an anchor word lies
 /// within this many characters of it, so that the expression need only be
 /// run there.
-pub fn reach(pattern: &str) -> usize {
+fn reach(pattern: &str) -> usize {
     let hir = regex_syntax::parse(&format!("(?i){}", asciify(pattern))).expect("validated at load");
     hir_reach(&hir)
 }
