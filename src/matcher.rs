@@ -727,7 +727,7 @@ impl RegexParts {
             // match of its expressions (`Hit::id` of an anchor, in
             // characters); merge the windows, then search each once.
             // In ASCII text (most notes) a character is a byte.
-            let ascii = text.is_ascii();
+            let ascii = !anchors.is_empty() && text.is_ascii();
             let mut spans: Vec<(usize, usize)> = anchors
                 .iter()
                 .map(|m| {
@@ -746,15 +746,17 @@ impl RegexParts {
                 })
                 .collect();
             spans.sort_unstable();
-            let mut windows: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
-            for (lo, hi) in spans {
-                match windows.last_mut() {
-                    Some(w) if lo <= w.1 => w.1 = w.1.max(hi),
-                    _ => windows.push((lo, hi)),
+            // Merge in place: a span that starts inside the one kept before
+            // it widens that one.
+            spans.dedup_by(|next, kept| {
+                let overlaps = next.0 <= kept.1;
+                if overlaps {
+                    kept.1 = kept.1.max(next.1);
                 }
-            }
+                overlaps
+            });
             let mut last_end = 0;
-            for (lo, hi) in windows {
+            for (lo, hi) in spans {
                 let lo = crate::text::floor_char_boundary(text, lo).max(last_end);
                 let hi = crate::text::floor_char_boundary(text, hi);
                 let input = regex_automata::Input::new(text).span(lo..hi);
