@@ -122,7 +122,7 @@ pub struct Found {
 
 /// One use of an automaton pattern: lexicon `set`, as entry `entry`'s
 /// literal or (`entry == ANCHOR`) as an anchor word whose regular
-/// expressions' longest match is `reach` bytes.
+/// expressions' longest match is `reach` characters.
 #[derive(Debug, Clone, Copy)]
 struct Owner {
     set: u32,
@@ -755,13 +755,13 @@ impl RegexParts {
                 }
                 overlaps
             });
-            let mut last_end = 0;
+            // The merged spans are disjoint, and their ends are character
+            // boundaries: every byte of ASCII text is one, and the stepping
+            // above moves over whole characters.
             for (lo, hi) in spans {
-                let lo = crate::text::floor_char_boundary(text, lo).max(last_end);
-                let hi = crate::text::floor_char_boundary(text, hi);
+                debug_assert!(text.is_char_boundary(lo) && text.is_char_boundary(hi));
                 let input = regex_automata::Input::new(text).span(lo..hi);
                 for m in re.find_iter(input) {
-                    last_end = m.end();
                     push(m, ids, &mut hits);
                 }
             }
