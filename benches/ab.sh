@@ -50,7 +50,7 @@ for rev in "$@"; do
   revs+=("$sha")
 done
 
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin m53gen
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p m53gen
 "$root/target/release/m53gen" --seed 53 --bytes "$bytes" --mix "$mix" -o "$work/input.jsonl"
 
 for _ in $(seq "$rounds"); do

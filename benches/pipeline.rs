@@ -1,5 +1,5 @@
 //! Criterion benchmark of the per-note pipeline (audit + JSON record), with
-//! throughput in bytes, on seeded synthetic corpora (`m53audit::synth`, both
+//! throughput in bytes, on seeded synthetic corpora (`m53gen`, both
 //! mixes) and, when present, on real MTSamples transcriptions; and of each
 //! stage of the pipeline on its own (group `stages`, the realistic synthetic
 //! corpus that the end-to-end archive is made of), to show where the time
@@ -14,9 +14,9 @@ use std::hint::black_box;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn corpus_synthetic(mix: m53audit::synth::Mix) -> Vec<Note> {
+fn corpus_synthetic(mix: m53gen::Mix) -> Vec<Note> {
     let mut buf = Vec::new();
-    m53audit::synth::generate(53, 4_000_000, mix, &mut buf).unwrap();
+    m53gen::generate(53, 4_000_000, mix, &mut buf).unwrap();
     String::from_utf8(buf)
         .unwrap()
         .lines()
@@ -57,7 +57,7 @@ fn corpus_mtsamples() -> Option<Vec<Note>> {
 
 fn bench(c: &mut Criterion) {
     let auditor = Auditor::new(Lexicons::builtin());
-    use m53audit::synth::Mix;
+    use m53gen::Mix;
     let mut corpora = vec![
         ("synthetic realistic", corpus_synthetic(Mix::Realistic)),
         ("synthetic dense", corpus_synthetic(Mix::Dense)),
@@ -75,7 +75,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 for n in notes {
                     let rec = auditor.audit(n);
-                    m53audit::output::to_json_line(&Output::Audited(Box::new(rec)), &mut line);
+                    m53audit::io::output::to_json_line(&Output::Audited(Box::new(rec)), &mut line);
                 }
             })
         });
@@ -84,13 +84,14 @@ fn bench(c: &mut Criterion) {
 }
 
 fn stages(c: &mut Criterion) {
-    use m53audit::{matcher::MultiMatcher, region, scorer, sentence, text::Normalized};
+    use m53audit::find::{levels, matcher::MultiMatcher};
+    use m53audit::{decide, text::sentence, text::Normalized};
     let lex = Lexicons::builtin();
     let auditor = Auditor::new(lex.clone());
-    let notes = corpus_synthetic(m53audit::synth::Mix::Realistic);
+    let notes = corpus_synthetic(m53gen::Mix::Realistic);
     let bytes: usize = notes.iter().map(|n| n.text.len()).sum();
     let norms: Vec<Normalized> = notes.iter().map(|n| Normalized::new(&n.text)).collect();
-    let probes = region::probes();
+    let probes = levels::probes();
     // As the analyzer builds it: concepts, triggers and level probes.
     let matchers = MultiMatcher::with_probes(
         vec![
@@ -139,7 +140,7 @@ fn stages(c: &mut Criterion) {
         .collect();
     let decisions: Vec<_> = analyses
         .iter()
-        .map(|a| scorer::decide(&auditor.analyzer, a))
+        .map(|a| decide::decide(&auditor.analyzer, a))
         .collect();
     let records: Vec<Output> = notes
         .iter()
@@ -151,10 +152,10 @@ fn stages(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("read JSON line", |b| {
-        let opts = m53audit::input::InputOptions::default();
+        let opts = m53audit::io::input::InputOptions::default();
         b.iter(|| {
             lines.iter().enumerate().for_each(|(i, l)| {
-                drop(black_box(m53audit::input::parse_json_line(
+                drop(black_box(m53audit::io::input::parse_json_line(
                     "b", i, l, &opts,
                 )))
             })
@@ -222,7 +223,7 @@ fn stages(c: &mut Criterion) {
             norms
                 .iter()
                 .zip(&found)
-                .for_each(|(n, p)| drop(black_box(region::find_levels_at(&n.flat, p))))
+                .for_each(|(n, p)| drop(black_box(levels::find_levels_at(&n.flat, p))))
         })
     });
     g.bench_function("analyze (all of the above + assertion, placement)", |b| {
@@ -236,7 +237,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| {
             analyses
                 .iter()
-                .for_each(|a| drop(black_box(scorer::decide(&auditor.analyzer, a))))
+                .for_each(|a| drop(black_box(decide::decide(&auditor.analyzer, a))))
         })
     });
     g.bench_function("record", |b| {
@@ -250,7 +251,7 @@ fn stages(c: &mut Criterion) {
         let mut line = Vec::new();
         b.iter(|| {
             for r in &records {
-                m53audit::output::to_json_line(r, &mut line);
+                m53audit::io::output::to_json_line(r, &mut line);
                 black_box(&line);
             }
         })

@@ -2,11 +2,12 @@
 //! (concepts and levels), their assertions and the level each finding is
 //! stated at. The scorer reads it; reports render it.
 
-use crate::assertion::{Assertion, ContextEngine, Label, Trigger};
+use crate::context::assertion::{Assertion, ContextEngine, Label, Trigger};
+use crate::context::section::{Sectionizer, SentenceSection};
+use crate::find::levels::{find_levels_at, LevelKind, LevelMention};
+use crate::find::matcher::MultiMatcher;
 use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
-use crate::matcher::MultiMatcher;
-use crate::region::{find_levels_at, LevelKind, LevelMention, Region, RegionSet, C7_T1};
-use crate::section::{Sectionizer, SentenceSection};
+use crate::spine::{Region, RegionSet, C7_T1};
 use crate::text::Normalized;
 use std::ops::Range;
 
@@ -95,7 +96,7 @@ pub struct Analyzer {
     /// The lexicons it was built from.
     pub lexicons: Lexicons,
     /// Concepts (list 0), ConText triggers (list 1) and the level probes
-    /// ([`crate::region::probes`]), found in one pass.
+    /// ([`crate::find::levels::probes`]), found in one pass.
     matchers: MultiMatcher,
     /// The assertion engine.
     pub context: ContextEngine,
@@ -122,7 +123,7 @@ impl Analyzer {
                         .collect(),
                     context.rule_patterns(),
                 ],
-                &crate::region::probes(),
+                &crate::find::levels::probes(),
             ),
             context,
             sectionizer: Sectionizer::new(&lexicons.sections),
@@ -157,7 +158,7 @@ impl Analyzer {
     /// Analyses one note's text.
     pub fn analyze(&self, text: &str) -> Analysis {
         let norm = Normalized::new(text);
-        let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
+        let sentences = crate::text::sentence::split(&norm.text, &self.lexicons.abbreviations);
         let sections = self.sectionizer.assign(&norm.text, &sentences);
         let flat = &norm.flat;
         // One pass finds the concepts, the triggers and where level
@@ -228,7 +229,7 @@ impl Analyzer {
     /// Asserts one span of `text` given in normalised-text byte offsets:
     /// the assertion, the normalised text and the note's triggers.
     pub fn assert_norm_span(&self, norm: Normalized, start: usize, end: usize) -> SpanAssertion {
-        let sentences = crate::sentence::split(&norm.text, &self.lexicons.abbreviations);
+        let sentences = crate::text::sentence::split(&norm.text, &self.lexicons.abbreviations);
         let sections = self.sectionizer.assign(&norm.text, &sentences);
         let triggers = self
             .context

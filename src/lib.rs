@@ -2,37 +2,36 @@
 //! specified dorsopathies, cervicothoracic region) and the more specific
 //! codes that pre-empt it.
 //!
-//! The pipeline, one module per stage, data flowing one way:
-//! note → [`text`] (normalised text + offset map) → [`sentence`] and
-//! [`section`] → [`matcher`] (concepts and ConText triggers in one pass),
-//! [`region`] (levels) and [`assertion`] (ConText) → [`analysis`] (placed,
-//! asserted terms) → [`scorer`] (verdict, checklist, gaps) → [`record`]
-//! (output record) → [`jsonl`] / [`output`] (formats); [`batch`] runs it
-//! over archives. Lexicons and rules are data ([`lexicon`]), embedded and
-//! overridable.
+//! The pipeline, one folder per stage, data flowing one way (a module
+//! imports only the modules listed before it; `tests/layers.rs` checks it):
+//!
+//! 1. [`text`]: the note normalised (with an offset map back to the
+//!    original bytes) and split into sentences;
+//! 2. [`spine`] and [`lexicon`]: the anatomy and the clinical vocabulary as
+//!    data (embedded, overridable, validated at load);
+//! 3. [`find`]: concepts, ConText triggers and level expressions, found in
+//!    one pass;
+//! 4. [`context`]: the section of each sentence and the ConText assertion of
+//!    each term;
+//! 5. [`analysis`]: the note's terms, placed at levels and asserted;
+//! 6. [`decide`]: DOMAIN.md's decision procedure (verdict, codes,
+//!    checklist, score, gaps);
+//! 7. [`record`]: the output record of one note ([`Auditor`] runs 1-7);
+//! 8. [`io`]: readers, the batch runner, and the sinks (JSONL, CSV, HTML);
+//! 9. [`commands`]: the command line (`audit`, `explain`, `eval`, `assert`).
 #![warn(missing_docs)]
 
 pub mod analysis;
-pub mod assertion;
-pub mod batch;
-pub mod cli;
-pub mod eval;
-pub mod explain;
-pub mod input;
-pub mod jsonl;
+pub mod commands;
+pub mod context;
+pub mod decide;
+pub mod find;
+pub mod io;
 pub mod lexicon;
-pub mod matcher;
-pub mod negex;
-pub mod output;
 pub mod record;
-pub mod region;
-pub mod report;
-pub mod scorer;
-pub mod section;
-pub mod sentence;
-pub mod synth;
+pub mod spine;
 pub mod text;
 
+pub use decide::Verdict;
 pub use lexicon::Lexicons;
 pub use record::{Auditor, Note, Output, Record};
-pub use scorer::Verdict;

@@ -11,8 +11,8 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let cli = m53audit::cli::Cli::parse();
-    let code = match m53audit::cli::run(cli) {
+    let cli = m53audit::commands::cli::Cli::parse();
+    let code = match m53audit::commands::cli::run(cli) {
         Ok(code) => code,
         Err(e) => {
             if e.chain().any(|c| {

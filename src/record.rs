@@ -18,10 +18,10 @@
 //! `{"id": "n2", "error": {"kind": "invalid_json", "message": "..."}}`.
 
 use crate::analysis::{Analysis, Analyzer, TermKind};
-use crate::assertion::Label;
+use crate::context::assertion::Label;
+use crate::decide::{decide, Decision, Gap, Status, Verdict};
+use crate::find::levels::LevelKind;
 use crate::lexicon::Lexicons;
-use crate::region::LevelKind;
-use crate::scorer::{decide, Decision, Gap, Status, Verdict};
 use serde::Serialize;
 use std::borrow::Cow;
 

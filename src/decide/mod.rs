@@ -14,22 +14,14 @@
 //! when the note names C7-T1 and does not place its findings elsewhere.
 
 use crate::analysis::{Analysis, Analyzer, Term, TermKind};
-use crate::assertion::Label;
+use crate::context::assertion::Label;
+use crate::find::levels::LevelKind;
 use crate::lexicon::{ConceptCategory, SectionKind};
-use crate::region::{LevelKind, Region};
+use crate::spine::Region;
 use crate::text::{contains_word_ignore_ascii_case, starts_with_ignore_ascii_case};
 use serde::Serialize;
 
-/// The checklist elements, in report order.
-pub const ELEMENTS: [&str; 7] = [
-    "region",
-    "pathology",
-    "disc_excluded",
-    "neuro_excluded",
-    "imaging",
-    "chronicity",
-    "conservative_care",
-];
+pub use crate::lexicon::ELEMENTS;
 
 /// Weight of each element in the 0-100 support score for M53.83.
 const WEIGHTS: [u32; 7] = [25, 25, 10, 10, 10, 10, 10];

@@ -127,7 +127,7 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<(String, SectionKind)> {
         let lex = Lexicons::builtin();
-        let sents = crate::sentence::split(text, &lex.abbreviations);
+        let sents = crate::text::sentence::split(text, &lex.abbreviations);
         let secs = Sectionizer::new(&lex.sections).assign(text, &sents);
         sents
             .into_iter()

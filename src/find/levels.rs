@@ -10,173 +10,12 @@
 //! sequences (`T1-weighted`, `T2 signal`), tumour stages (`T1 N0`) and
 //! dermatomes/myotomes are not levels.
 
+use crate::spine::{
+    regions_of_segments, segments_between, vertebra_index, Region, RegionSet, C7_T1,
+};
 use crate::text::bytes_start_with_ignore_ascii_case;
 use regex::Regex;
 use std::sync::OnceLock;
-
-/// An ICD-10-CM spinal region (the site character of M53.8x and its siblings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Region {
-    /// Occiput-C1, C1-C2.
-    OccipitoAtlantoAxial,
-    /// C2-C3 ... C6-C7.
-    Cervical,
-    /// C7-T1.
-    Cervicothoracic,
-    /// T1-T2 ... T11-T12.
-    Thoracic,
-    /// T12-L1.
-    Thoracolumbar,
-    /// L1-L2 ... L4-L5.
-    Lumbar,
-    /// L5-S1.
-    Lumbosacral,
-    /// Sacrum and coccyx.
-    Sacral,
-    /// No region documented.
-    Unspecified,
-}
-
-impl Region {
-    /// Every region, in anatomical order, then `Unspecified`.
-    pub const ALL: [Region; 9] = [
-        Region::OccipitoAtlantoAxial,
-        Region::Cervical,
-        Region::Cervicothoracic,
-        Region::Thoracic,
-        Region::Thoracolumbar,
-        Region::Lumbar,
-        Region::Lumbosacral,
-        Region::Sacral,
-        Region::Unspecified,
-    ];
-
-    /// Snake-case name (as in `regions.tsv` and output records).
-    pub fn name(self) -> &'static str {
-        match self {
-            Region::OccipitoAtlantoAxial => "occipito_atlanto_axial",
-            Region::Cervical => "cervical",
-            Region::Cervicothoracic => "cervicothoracic",
-            Region::Thoracic => "thoracic",
-            Region::Thoracolumbar => "thoracolumbar",
-            Region::Lumbar => "lumbar",
-            Region::Lumbosacral => "lumbosacral",
-            Region::Sacral => "sacral",
-            Region::Unspecified => "unspecified",
-        }
-    }
-
-    /// Parses a snake-case region name.
-    pub fn parse(s: &str) -> Option<Region> {
-        Region::ALL.into_iter().find(|r| r.name() == s)
-    }
-
-    /// The region of a `region_<name>` concept from `concepts.tsv`.
-    pub fn from_concept(concept: &str) -> Option<Region> {
-        concept
-            .strip_prefix("region_")
-            .and_then(Region::parse)
-            .filter(|r| *r != Region::Unspecified)
-    }
-
-    fn bit(self) -> u16 {
-        1 << (self as u16)
-    }
-
-    /// The region of motion segment `seg` (see [`SEGMENT_NAMES`]).
-    pub fn of_segment(seg: u8) -> Region {
-        match seg {
-            0..=1 => Region::OccipitoAtlantoAxial,
-            2..=6 => Region::Cervical,
-            7 => Region::Cervicothoracic,
-            8..=18 => Region::Thoracic,
-            19 => Region::Thoracolumbar,
-            20..=23 => Region::Lumbar,
-            24 => Region::Lumbosacral,
-            _ => Region::Sacral,
-        }
-    }
-
-    /// The region a single vertebra (index as in [`vertebra_index`]) lies in.
-    fn of_vertebra(v: u8) -> Region {
-        match v {
-            0..=2 => Region::OccipitoAtlantoAxial,
-            3..=7 => Region::Cervical,
-            8..=19 => Region::Thoracic,
-            20..=24 => Region::Lumbar,
-            _ => Region::Sacral,
-        }
-    }
-}
-
-/// Names of the motion segments, by index: segment `i` lies between
-/// vertebra `i` and `i + 1` (occiput = 0, C1 = 1 ... C7 = 7, T1 = 8 ...).
-pub const SEGMENT_NAMES: [&str; 26] = [
-    "occiput-C1",
-    "C1-C2",
-    "C2-C3",
-    "C3-C4",
-    "C4-C5",
-    "C5-C6",
-    "C6-C7",
-    "C7-T1",
-    "T1-T2",
-    "T2-T3",
-    "T3-T4",
-    "T4-T5",
-    "T5-T6",
-    "T6-T7",
-    "T7-T8",
-    "T8-T9",
-    "T9-T10",
-    "T10-T11",
-    "T11-T12",
-    "T12-L1",
-    "L1-L2",
-    "L2-L3",
-    "L3-L4",
-    "L4-L5",
-    "L5-S1",
-    "sacrum",
-];
-
-/// The cervicothoracic motion segment, C7-T1.
-pub const C7_T1: u8 = 7;
-
-/// A set of regions.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct RegionSet(u16);
-
-impl RegionSet {
-    /// The empty set.
-    pub const EMPTY: RegionSet = RegionSet(0);
-
-    /// Adds a region.
-    pub fn insert(&mut self, r: Region) {
-        self.0 |= r.bit();
-    }
-    /// Adds every region of `other`.
-    pub fn extend(&mut self, other: RegionSet) {
-        self.0 |= other.0;
-    }
-    /// Is `r` in the set?
-    pub fn contains(self, r: Region) -> bool {
-        self.0 & r.bit() != 0
-    }
-    /// Is the set empty?
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    /// The regions in anatomical order.
-    pub fn iter(self) -> impl Iterator<Item = Region> {
-        Region::ALL.into_iter().filter(move |r| self.contains(*r))
-    }
-    /// The set holding just `r`.
-    pub fn one(r: Region) -> RegionSet {
-        RegionSet(r.bit())
-    }
-}
 
 /// How a level was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -217,37 +56,6 @@ impl LevelMention {
     }
 }
 
-/// Vertebra index: occiput 0, C1-C7 1-7, T1-T12 8-19, L1-L5 20-24, S1-S5 25-29;
-/// `None` for C8 (a root, not a vertebra) and impossible levels.
-pub fn vertebra_index(letter: u8, n: u8) -> Option<u8> {
-    match letter.to_ascii_uppercase() {
-        b'C' if (1..=7).contains(&n) => Some(n),
-        b'T' if (1..=12).contains(&n) => Some(7 + n),
-        b'L' if (1..=5).contains(&n) => Some(19 + n),
-        b'S' if (1..=5).contains(&n) => Some(24 + n),
-        _ => None,
-    }
-}
-
-fn segments_between(lo: u8, hi: u8) -> u32 {
-    // Vertebrae lo..=hi cover segments lo..hi (sacral vertebrae fold into 25).
-    let mut s = 0u32;
-    for v in lo..hi {
-        s |= 1 << v.min(25);
-    }
-    s
-}
-
-fn regions_of_segments(segments: u32) -> RegionSet {
-    let mut r = RegionSet::EMPTY;
-    for i in 0..26u8 {
-        if segments & (1 << i) != 0 {
-            r.insert(Region::of_segment(i));
-        }
-    }
-    r
-}
-
 struct Grammar {
     /// Junction words; run anchored at the word starts where they may begin.
     junction: regex_automata::meta::Regex,
@@ -262,24 +70,24 @@ fn grammar() -> &'static Grammar {
     G.get_or_init(|| Grammar {
         junction: regex_automata::meta::Regex::new(&format!(
             "(?i){}",
-            crate::matcher::asciify(
+            crate::lexicon::pattern::asciify(
                 r"\b(?:(cervico ?-? ?thoracic|cervical ?[-/] ?thoracic junction|cervical thoracic junction|ctj)|(lower cervical/upper thoracic)|(c ?[/-] ?t junction)|(ct junction)|(thoraco ?-? ?lumbar)|(lumbo ?-? ?sacral)|(c7 ?- ?t1 junction))",
             )
         ))
         .unwrap(),
-        sequence_after: crate::matcher::compile_regex(
+        sequence_after: crate::lexicon::pattern::compile_regex(
             r"^(?: ?-? ?(?:weighted|w|wi|flair|stir|signal|hyperintens\w*|hypointens\w*|images?|sequences?|fs|fat|post|pre|lesions?|cord signal|mapping|relaxation|n[0-3x]|m[01x]|and t2|, ?t2|/t2|/flair|and stir|, ?stir)\b)",
         )
         .unwrap(),
-        sequence_before: crate::matcher::compile_regex(
+        sequence_before: crate::lexicon::pattern::compile_regex(
             r"(?:sagittal|axial|coronal|3d|contrast|enhanced|on|fse|tse|gre|dixon)[ ,]*(?:t[12][ ,]*(?:and )?)?$",
         )
         .unwrap(),
-        landmark_before: crate::matcher::compile_regex(
+        landmark_before: crate::lexicon::pattern::compile_regex(
             r"\b(?:below|above|beneath|inferior to|superior to|caudal to|cranial to|adjacent to)(?: the)? $",
         )
         .unwrap(),
-        landmark_after: crate::matcher::compile_regex(
+        landmark_after: crate::lexicon::pattern::compile_regex(
             r"^ ?(?:and [ctls] ?\d{1,2} )?(?:myotomes?|dermatomes?|dermatomal|myotomal|medial branch(?:es)?)\b",
         )
         .unwrap(),
@@ -296,7 +104,7 @@ pub fn find_levels(flat: &str) -> Vec<LevelMention> {
 /// expression starts with: a letter C, T, L or S and a digit, or the
 /// letter, a space and a digit; `occ`; the openings of the junction
 /// expressions. A multi-pattern pass that already reads the note can find
-/// them on the way ([`crate::matcher::MultiMatcher::with_probes`]); then
+/// them on the way ([`crate::find::matcher::MultiMatcher::with_probes`]); then
 /// [`find_levels_at`] looks only there instead of at every byte.
 pub fn probes() -> Vec<String> {
     let mut out = Vec::new();
@@ -796,7 +604,7 @@ mod tests {
     /// The regular expression [`second`] replaced (with the glued second
     /// vertebra added), read as [`second`] reads.
     fn second_by_regex(rest: &str) -> Option<Second> {
-        let re = crate::matcher::compile_regex(
+        let re = crate::lexicon::pattern::compile_regex(
             r"^(?:( ?- ?| ?/ ?| to | through | thru | and )([ctls]) ?(\d{1,2})\b|( ?- ?| ?/ ?)(\d{1,2})\b| ?([ctls]) ?(\d{1,2})\b)",
         )
         .unwrap();
@@ -823,7 +631,7 @@ mod tests {
 
     /// The regular expression [`segment_range`] replaced.
     fn segment_range_by_regex(rest: &str) -> Option<SegmentRange> {
-        let re = crate::matcher::compile_regex(
+        let re = crate::lexicon::pattern::compile_regex(
             r"^(?: ?- ?| to | through | thru )([ctls]) ?(\d{1,2}) ?[-/] ?(?:([ctls]) ?)?(\d{1,2})\b",
         )
         .unwrap();
@@ -1051,7 +859,7 @@ mod tests {
     #[test]
     fn probes_find_what_the_byte_scan_finds() {
         use rand::SeedableRng;
-        let m = crate::matcher::MultiMatcher::with_probes(vec![], &probes());
+        let m = crate::find::matcher::MultiMatcher::with_probes(vec![], &probes());
         let mut texts: Vec<String> = [
             "C7-T1, c 7, T12 L1, s1; l5-s1 C123 xc7 c7x C7_ t1. (T1) occ-C1 Occiput OCC occipital",
             "T 1 T  1 c 12 c 123 c77 s 0 o1 occ1 ct1 tt1 -l4 /c5 é c6 c\u{2013}7 C7 through T2",
@@ -1066,8 +874,8 @@ mod tests {
         .collect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         texts.extend((0..300).map(|i| {
-            let mix = [crate::synth::Mix::Dense, crate::synth::Mix::Realistic][i as usize % 2];
-            crate::synth::note(&mut rng, i, mix).1
+            let mix = [m53gen::Mix::Dense, m53gen::Mix::Realistic][i as usize % 2];
+            m53gen::note(&mut rng, i, mix).1
         }));
         for text in &texts {
             let n = crate::text::Normalized::new(text);
@@ -1083,7 +891,7 @@ mod tests {
     #[test]
     fn vertebra_scan_finds_what_the_token_regex_finds() {
         // A vertebra glued to a second ("C7T1") ends before it.
-        let re = crate::matcher::compile_regex(
+        let re = crate::lexicon::pattern::compile_regex(
             r"\b(?:(occiput|occ)\b|([ctls]) ?(\d{1,2})\b|[ctls] ?(\d{1,2})[ctls] ?\d{1,2}\b)",
         )
         .unwrap();

@@ -17,8 +17,8 @@ pub fn read_note(path: &Path) -> Result<Note> {
             .read_to_end(&mut raw)
             .context("cannot read stdin")?;
     } else {
-        let (_, comp) = crate::input::classify(path);
-        crate::input::open(path, comp)
+        let (_, comp) = crate::io::input::classify(path);
+        crate::io::input::open(path, comp)
             .with_context(|| format!("{name}: cannot open"))?
             .read_to_end(&mut raw)
             .with_context(|| format!("{name}: cannot read"))?;
@@ -27,14 +27,14 @@ pub fn read_note(path: &Path) -> Result<Note> {
     let trimmed = text.trim_start();
     let json_like = trimmed.starts_with('{')
         && (path.as_os_str() == "-"
-            || crate::input::classify(path).0 == crate::input::Format::JsonLines);
+            || crate::io::input::classify(path).0 == crate::io::input::Format::JsonLines);
     if json_like {
         let first = trimmed.lines().next().unwrap_or("");
-        let item = crate::input::parse_json_line(
+        let item = crate::io::input::parse_json_line(
             &name,
             1,
             first.as_bytes(),
-            &crate::input::InputOptions::default(),
+            &crate::io::input::InputOptions::default(),
         );
         return item
             .note

@@ -269,7 +269,7 @@ pub struct NegexReport {
 /// Runs the benchmark over rows.
 pub fn evaluate_negex(auditor: &Auditor, rows: &[NegexRow]) -> NegexReport {
     use rayon::prelude::*;
-    let preds: Vec<Option<crate::assertion::Assertion>> = rows
+    let preds: Vec<Option<crate::context::assertion::Assertion>> = rows
         .par_iter()
         .map(|r| {
             let norm = Normalized::new(&r.sentence);

@@ -3,10 +3,10 @@
 //! plus their regular expressions, over the normalised text; each lexicon's
 //! matches are leftmost-longest and kept only at word boundaries.
 
+use crate::lexicon::pattern::asciify;
 use crate::lexicon::Pattern;
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa::DFA, Anchored, MatchKind, StartKind};
-use regex::Regex;
 
 /// A match of lexicon entry `id` at `start..end` of the searched text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,46 +17,6 @@ pub struct Hit {
     pub end: usize,
     /// Index of the lexicon entry that matched.
     pub id: usize,
-}
-
-/// Compiles a lexicon regular expression: case-insensitive, with `\b`,
-/// `\d` and `\w` in their ASCII forms so that the lazy DFA can run it on
-/// any text (Unicode word boundaries force a much slower engine).
-pub fn compile_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    Regex::new(&format!("(?i){}", asciify(pattern)))
-}
-
-/// Rewrites `\b`, `\d`, `\w` to their ASCII forms (outside classes).
-pub fn asciify(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next() {
-                Some('b') if !in_class => out.push_str("(?-u:\\b)"),
-                Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
-                Some('w') => out.push_str(if in_class {
-                    "0-9A-Za-z_"
-                } else {
-                    "[0-9A-Za-z_]"
-                }),
-                Some(o) => {
-                    out.push('\\');
-                    out.push(o);
-                }
-                None => out.push('\\'),
-            }
-            continue;
-        }
-        if c == '[' && !in_class {
-            in_class = true;
-        } else if c == ']' && in_class {
-            in_class = false;
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Compiled matcher for a list of patterns; build once, share across threads.

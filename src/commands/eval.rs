@@ -3,8 +3,8 @@
 //! per verdict, the confusion matrix, exact code agreement, checklist
 //! element accuracy, billed-code agreement accuracy and the misses.
 
+use crate::decide::Verdict;
 use crate::record::{billed_agrees, Auditor, Note, Record};
-use crate::scorer::Verdict;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -105,7 +105,7 @@ pub fn read_gold(path: &Path) -> Result<Vec<GoldRecord>> {
                 path.display(),
                 i + 1,
                 e.column(),
-                crate::input::json_error_class(&e)
+                crate::io::input::json_error_class(&e)
             )
         })?;
         out.push(r);

@@ -10,7 +10,7 @@
 //! the browser's own `DecompressionStream`, which keeps a 10,000-note report
 //! small; the worklist is plain JSON so it renders at once.
 
-use crate::output::Sink;
+use crate::io::output::Sink;
 use crate::record::Output;
 use base64::engine::general_purpose::STANDARD;
 use base64::write::EncoderWriter;

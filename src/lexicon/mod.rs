@@ -6,9 +6,24 @@
 //! directory given with `--lexicons DIR` replaces any file it contains.
 //! Loading validates every row and reports errors with the file and line.
 
+pub mod pattern;
+
+pub use pattern::Pattern;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+
+/// The checklist elements of DOMAIN.md, in report order: the names
+/// `gaps.tsv` rows and output records use.
+pub const ELEMENTS: [&str; 7] = [
+    "region",
+    "pathology",
+    "disc_excluded",
+    "neuro_excluded",
+    "imaging",
+    "chronicity",
+    "conservative_care",
+];
 
 /// Where a lexicon row came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,31 +68,6 @@ fn invalid(file: &str, line: usize, message: impl Into<String>) -> LexiconError 
             line,
         },
         message: message.into(),
-    }
-}
-
-/// A pattern from a lexicon: a literal phrase or a regular expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pattern {
-    /// Literal phrase, matched case-insensitively at word boundaries.
-    Literal(String),
-    /// Regular expression (`re:` prefix in the file), case-insensitive by default.
-    Regex(String),
-}
-
-impl Pattern {
-    fn parse(raw: &str, file: &str, line: usize) -> Result<Pattern, LexiconError> {
-        if let Some(re) = raw.strip_prefix("re:") {
-            crate::matcher::compile_regex(re)
-                .map_err(|e| invalid(file, line, format!("invalid regular expression: {e}")))?;
-            Ok(Pattern::Regex(re.to_string()))
-        } else {
-            let lit = raw.trim();
-            if lit.is_empty() {
-                return Err(invalid(file, line, "empty pattern"));
-            }
-            Ok(Pattern::Literal(crate::text::normalize_phrase(lit)))
-        }
     }
 }
 
@@ -383,7 +373,7 @@ pub struct SectionHeader {
 #[derive(Debug, Clone)]
 pub struct RegionCode {
     /// The region.
-    pub region: crate::region::Region,
+    pub region: crate::spine::Region,
     /// M53.8x code for the region.
     pub m53_code: String,
     /// Pain-only code for the region, if any.
@@ -428,7 +418,7 @@ pub struct Lexicons {
     /// `sections.tsv`.
     pub sections: Vec<SectionHeader>,
     /// `abbreviations.txt` (looked up at full stops).
-    pub abbreviations: crate::sentence::Abbreviations,
+    pub abbreviations: crate::text::sentence::Abbreviations,
     /// `regions.tsv`.
     pub regions: Vec<RegionCode>,
     /// `more_specific.tsv`.
@@ -456,25 +446,25 @@ pub struct ScorerWords {
 
 /// The lexicon files, by name, with their built-in contents.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("concepts.tsv", include_str!("../lexicons/concepts.tsv")),
+    ("concepts.tsv", include_str!("../../lexicons/concepts.tsv")),
     (
         "context_rules.tsv",
-        include_str!("../lexicons/context_rules.tsv"),
+        include_str!("../../lexicons/context_rules.tsv"),
     ),
-    ("sections.tsv", include_str!("../lexicons/sections.tsv")),
+    ("sections.tsv", include_str!("../../lexicons/sections.tsv")),
     (
         "abbreviations.txt",
-        include_str!("../lexicons/abbreviations.txt"),
+        include_str!("../../lexicons/abbreviations.txt"),
     ),
-    ("regions.tsv", include_str!("../lexicons/regions.tsv")),
+    ("regions.tsv", include_str!("../../lexicons/regions.tsv")),
     (
         "more_specific.tsv",
-        include_str!("../lexicons/more_specific.tsv"),
+        include_str!("../../lexicons/more_specific.tsv"),
     ),
-    ("gaps.tsv", include_str!("../lexicons/gaps.tsv")),
+    ("gaps.tsv", include_str!("../../lexicons/gaps.tsv")),
     (
         "scorer_words.tsv",
-        include_str!("../lexicons/scorer_words.tsv"),
+        include_str!("../../lexicons/scorer_words.tsv"),
     ),
 ];
 
@@ -598,7 +588,7 @@ impl Lexicons {
     }
 
     /// The M53.8x code, pain code and label of a region.
-    pub fn region_code(&self, region: crate::region::Region) -> Option<&RegionCode> {
+    pub fn region_code(&self, region: crate::spine::Region) -> Option<&RegionCode> {
         self.regions.iter().find(|r| r.region == region)
     }
 
@@ -635,7 +625,7 @@ fn parse_concepts(file: &str, text: &str) -> Result<Vec<ConceptEntry>, LexiconEr
             )
         })?;
         if category == ConceptCategory::Region
-            && crate::region::Region::from_concept(concept).is_none()
+            && crate::spine::Region::from_concept(concept).is_none()
         {
             return Err(invalid(
                 t.file,
@@ -696,15 +686,6 @@ fn parse_concepts(file: &str, text: &str) -> Result<Vec<ConceptEntry>, LexiconEr
         });
     }
     Ok(out)
-}
-
-impl Pattern {
-    fn key(self) -> String {
-        match self {
-            Pattern::Literal(s) => s,
-            Pattern::Regex(s) => format!("re:{s}"),
-        }
-    }
 }
 
 fn parse_rules(file: &str, text: &str) -> Result<Vec<ContextRule>, LexiconError> {
@@ -801,7 +782,7 @@ fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError
     let t = Table::parse(file, text, &["region", "m53_code", "pain_code", "label"])?;
     let mut out: Vec<RegionCode> = Vec::new();
     for (line, f) in t.rows {
-        let region = crate::region::Region::parse(f[0].trim())
+        let region = crate::spine::Region::parse(f[0].trim())
             .ok_or_else(|| invalid(t.file, line, format!("unknown region `{}`", f[0])))?;
         if out.iter().any(|r| r.region == region) {
             return Err(invalid(
@@ -837,7 +818,7 @@ fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError
             label: f[3].trim().to_string(),
         });
     }
-    for r in crate::region::Region::ALL {
+    for r in crate::spine::Region::ALL {
         if !out.iter().any(|c| c.region == r) {
             return Err(invalid(
                 t.file,
@@ -920,13 +901,13 @@ fn parse_gaps(file: &str, text: &str) -> Result<Vec<GapQuery>, LexiconError> {
     let mut out = Vec::new();
     for (line, f) in t.rows {
         let gap = f[0].trim();
-        if !crate::scorer::ELEMENTS.contains(&gap) {
+        if !ELEMENTS.contains(&gap) {
             return Err(invalid(
                 t.file,
                 line,
                 format!(
                     "unknown gap `{gap}` (expected one of {})",
-                    crate::scorer::ELEMENTS.join(", ")
+                    ELEMENTS.join(", ")
                 ),
             ));
         }
@@ -935,7 +916,7 @@ fn parse_gaps(file: &str, text: &str) -> Result<Vec<GapQuery>, LexiconError> {
             query: f[1].trim().to_string(),
         });
     }
-    for e in crate::scorer::ELEMENTS {
+    for e in ELEMENTS {
         if !out.iter().any(|g| g.gap == *e) {
             return Err(invalid(t.file, 1, format!("gap `{e}` has no query")));
         }

@@ -21,8 +21,8 @@ struct Args {
     /// Which notes: `realistic` (spinal findings inside full notes of real
     /// lengths, about 2.6 KB) or `dense` (the findings alone, about 0.8 KB:
     /// the stress case, and the archive of the earliest README figures).
-    #[arg(long, value_enum, default_value_t = m53audit::synth::Mix::Realistic)]
-    mix: m53audit::synth::Mix,
+    #[arg(long, value_enum, default_value_t = m53gen::Mix::Realistic)]
+    mix: m53gen::Mix,
     /// Output file (stdout when absent).
     #[arg(short, long)]
     output: Option<std::path::PathBuf>,
@@ -42,7 +42,7 @@ fn main() -> anyhow::Result<()> {
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let (notes, bytes) = m53audit::synth::generate(a.seed, a.bytes, a.mix, &mut w)?;
+    let (notes, bytes) = m53gen::generate(a.seed, a.bytes, a.mix, &mut w)?;
     w.flush()?;
     eprintln!(
         "m53gen: {notes} notes, {bytes} bytes (seed {}, {:?} mix)",

@@ -12,8 +12,8 @@
 //! beside it (`FILE.partial.progress`) records how many input notes are
 //! written, so `--resume` can continue an interrupted run.
 
-use crate::input::{expand, InputOptions, Item, Items, Raw, Source};
-use crate::output::{Brief, CsvSink, OutputFormat, Sink, Summary};
+use crate::io::input::{expand, InputOptions, Item, Items, Raw, Source};
+use crate::io::output::{Brief, CsvSink, OutputFormat, Sink, Summary};
 use crate::record::{Auditor, Output};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
@@ -154,7 +154,7 @@ fn process(
     let out = if format == OutputFormat::Jsonl {
         // Serialise and drop the record here, on the worker thread.
         if only == Only::All || brief.is_flagged() {
-            crate::jsonl::write_line(&out, jsonl);
+            crate::io::jsonl::write_line(&out, jsonl);
         }
         None
     } else {
@@ -173,7 +173,7 @@ fn process(
 pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     let sources = expand(&opts.paths)?;
     let start = Instant::now();
-    let total_bytes: Option<u64> = if sources.iter().all(|s| matches!(s, Source::File { path, .. } if crate::input::classify(path).1 == crate::input::Compression::None)) {
+    let total_bytes: Option<u64> = if sources.iter().all(|s| matches!(s, Source::File { path, .. } if crate::io::input::classify(path).1 == crate::io::input::Compression::None)) {
         Some(
             sources
                 .iter()
@@ -252,9 +252,9 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     let mut items_done = progress.items;
 
     let mut sink: Box<dyn Sink> = match opts.format {
-        OutputFormat::Jsonl => Box::new(crate::output::JsonlSink::new(writer)),
+        OutputFormat::Jsonl => Box::new(crate::io::output::JsonlSink::new(writer)),
         OutputFormat::Csv => Box::new(CsvSink::new(writer, !resumed)),
-        OutputFormat::Html => Box::new(crate::report::HtmlSink::new(writer)),
+        OutputFormat::Html => Box::new(crate::io::report::HtmlSink::new(writer)),
     };
 
     let bar = if opts.progress {
@@ -294,7 +294,7 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     }
     let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<(u64, Vec<Raw>)>(jobs);
     let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, DoneChunk)>(window);
-    let fatal = std::thread::scope(|scope| -> Result<Option<crate::input::InputError>> {
+    let fatal = std::thread::scope(|scope| -> Result<Option<crate::io::input::InputError>> {
         // Reader.
         let reader = scope.spawn(move || {
             let mut skipped = 0u64;

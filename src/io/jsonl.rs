@@ -8,8 +8,8 @@
 //! the record (the `Serialize` derives stay the definition of the format;
 //! a test holds the two together).
 
+use crate::decide::Gap;
 use crate::record::{Checklist, ElementOut, ErrorRecord, Evidence, Output, Record};
-use crate::scorer::Gap;
 
 /// Appends `out` as one JSON line (with the trailing newline) to `buf`.
 pub fn write_line(out: &Output, buf: &mut Vec<u8>) {
@@ -187,8 +187,9 @@ fn needs_escape(s: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lexicon::Lexicons;
+    use crate::record::Auditor;
     use crate::record::{ErrorInfo, Note};
-    use crate::{Auditor, Lexicons};
 
     fn same_as_serde(out: &Output) {
         let mut ours = Vec::new();

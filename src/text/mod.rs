@@ -1,5 +1,6 @@
 //! Text layer: normalisation with a byte-offset map back to the original,
-//! word tokenisation and word-boundary helpers.
+//! word tokenisation and word-boundary helpers, and sentence splitting
+//! ([`sentence`]).
 //!
 //! Matching runs on a normalised copy of the note: en/em dashes and minus
 //! signs become `-`, smart quotes become ASCII quotes, non-breaking and other
@@ -10,6 +11,8 @@
 //! Case is kept (matchers fold ASCII case themselves). Every byte of the
 //! normalised text maps back to the byte of the original it came from, so
 //! evidence offsets are exact in the original.
+
+pub mod sentence;
 
 use unicode_segmentation::UnicodeSegmentation;
 

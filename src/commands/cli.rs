@@ -1,10 +1,10 @@
 //! Command-line interface: argument definitions and the command runners.
 //! `main.rs` only calls [`run`] and maps its result to an exit status.
 
-use crate::batch::{self, Only, RunOptions};
-use crate::input::{InputOptions, Utf8Policy};
+use crate::io::batch::{self, Only, RunOptions};
+use crate::io::input::{InputOptions, Utf8Policy};
+use crate::io::output::OutputFormat;
 use crate::lexicon::Lexicons;
-use crate::output::OutputFormat;
 use crate::record::Auditor;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -219,17 +219,19 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Explain(e) => {
             let auditor = auditor(&cli.lexicons)?;
             let color = !e.plain && std::io::stdout().is_terminal();
-            crate::explain::run(&auditor, &e.file, color)
+            crate::commands::explain::run(&auditor, &e.file, color)
         }
         Command::Eval(e) => {
             let auditor = auditor(&cli.lexicons)?;
-            crate::eval::run(&auditor, &e.gold, e.json, e.min_accuracy)
+            crate::commands::eval::run(&auditor, &e.gold, e.json, e.min_accuracy)
         }
         Command::Assert(a) => {
             let auditor = auditor(&cli.lexicons)?;
             match a.negex {
-                Some(path) => crate::negex::run_benchmark(&auditor, &path, a.json, a.min_f1),
-                None => crate::negex::run_assert(&auditor, a.file.as_deref()),
+                Some(path) => {
+                    crate::commands::negex::run_benchmark(&auditor, &path, a.json, a.min_f1)
+                }
+                None => crate::commands::negex::run_assert(&auditor, a.file.as_deref()),
             }
         }
     }

@@ -11,8 +11,8 @@
 //! `no`. Section defaults add to the triggers: findings in a past-history
 //! section are historical, in a family-history section about family.
 
+use crate::find::matcher::{Hit, PhraseMatcher};
 use crate::lexicon::{ContextRule, Direction, Pattern, RuleCategory, SectionKind};
-use crate::matcher::{Hit, PhraseMatcher};
 use std::ops::Range;
 
 /// The assertion of one target: which categories apply, and why.
@@ -138,7 +138,7 @@ impl ContextEngine {
     }
 
     /// The rules' patterns, for compiling them together with other lexicons
-    /// ([`crate::matcher::MultiMatcher`]).
+    /// ([`crate::find::matcher::MultiMatcher`]).
     pub fn rule_patterns(&self) -> Vec<(&Pattern, &[String])> {
         self.rules.iter().map(|r| (&r.pattern, &[][..])).collect()
     }

@@ -60,7 +60,7 @@ impl<W: Write> JsonlSink<W> {
 /// Serialises one record as a JSON line (with the trailing newline).
 pub fn to_json_line(out: &Output, buf: &mut Vec<u8>) {
     buf.clear();
-    crate::jsonl::write_line(out, buf);
+    crate::io::jsonl::write_line(out, buf);
 }
 
 impl<W: Write> Sink for JsonlSink<W> {
