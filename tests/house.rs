@@ -1,4 +1,6 @@
-//! The shape of the code base: the stage folders import one way only.
+//! The shape of the code base: the stage folders import one way only, and
+//! no function grows past a length a reader can hold beside the DOMAIN.md
+//! rule it implements.
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +9,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&str] = &[
     "text", "spine", "lexicon", "find", "context", "analysis", "decide", "record", "io", "commands",
 ];
+
+/// The longest function allowed in `src/`, in lines.
+const MAX_FN_LINES: usize = 150;
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src/ is readable") {
@@ -97,5 +102,111 @@ fn the_layer_check_sees_an_upward_import() {
     assert_eq!(refs, ["decide", "text"]);
     assert!(
         LAYERS.iter().position(|l| *l == "decide") > LAYERS.iter().position(|l| *l == "lexicon")
+    );
+}
+
+/// Skips a string, char literal or comment starting at `i`; returns the
+/// index after it, or `None` when `i` starts none of them.
+fn skip_literal(b: &[u8], i: usize) -> Option<usize> {
+    let at = |k: usize| b.get(k).copied().unwrap_or(0);
+    match at(i) {
+        b'/' if at(i + 1) == b'/' => Some(
+            b[i..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map_or(b.len(), |n| i + n),
+        ),
+        b'r' if at(i + 1) == b'"'
+            || (at(i + 1) == b'#' && !at(i.wrapping_sub(1)).is_ascii_alphanumeric()) =>
+        {
+            let hashes = b[i + 1..].iter().take_while(|&&c| c == b'#').count();
+            if at(i + 1 + hashes) != b'"' {
+                return None;
+            }
+            let close: Vec<u8> = std::iter::once(b'"')
+                .chain(std::iter::repeat(b'#').take(hashes))
+                .collect();
+            let body = i + 2 + hashes;
+            Some(
+                b[body..]
+                    .windows(close.len())
+                    .position(|w| w == close)
+                    .map_or(b.len(), |n| body + n + close.len()),
+            )
+        }
+        b'"' => {
+            let mut k = i + 1;
+            while k < b.len() && b[k] != b'"' {
+                k += if b[k] == b'\\' { 2 } else { 1 };
+            }
+            Some(k + 1)
+        }
+        b'\'' if at(i + 1) == b'\\' => {
+            Some(i + 2 + b[i + 2..].iter().position(|&c| c == b'\'')? + 1)
+        }
+        b'\'' if at(i + 2) == b'\'' => Some(i + 3),
+        _ => None,
+    }
+}
+
+/// `(name, first line, lines)` of every `fn` with a body in a source text.
+fn functions(text: &str) -> Vec<(String, usize, usize)> {
+    let b = text.as_bytes();
+    let line_of = |i: usize| b[..i].iter().filter(|&&c| c == b'\n').count() + 1;
+    let mut out = Vec::new();
+    let mut open: Vec<Option<(String, usize)>> = Vec::new();
+    let mut pending: Option<(String, usize)> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(next) = skip_literal(b, i) {
+            i = next;
+            continue;
+        }
+        let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if word_start && b[i..].starts_with(b"fn ") {
+            let name: String = text[i + 3..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            pending = Some((name, line_of(i)));
+        }
+        match b[i] {
+            b'{' => open.push(pending.take()),
+            b'}' => {
+                if let Some(Some((name, first))) = open.pop() {
+                    out.push((name, first, line_of(i) - first + 1));
+                }
+            }
+            b';' => pending = None,
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn function_lengths_are_measured_right() {
+    let text = "fn a() {\n    let s = \"}\";\n    let c = '}';\n}\nfn b<'x>(v: &'x str) -> usize {\n    // }\n    v.len()\n}\ntrait T { fn c(&self); }\n";
+    assert_eq!(
+        functions(text),
+        [("a".to_string(), 1, 4), ("b".to_string(), 5, 4)]
+    );
+}
+
+#[test]
+fn no_function_is_longer_than_a_reader_can_follow() {
+    let mut long = Vec::new();
+    for (rel, text) in src_files() {
+        for (name, first, lines) in functions(&text) {
+            if lines > MAX_FN_LINES {
+                long.push(format!("src/{rel}:{first} fn {name}: {lines} lines"));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "functions over {MAX_FN_LINES} lines:\n{}",
+        long.join("\n")
     );
 }

@@ -133,7 +133,9 @@ pub fn find_levels_at(flat: &str, probes: &[usize]) -> Vec<LevelMention> {
 }
 
 /// The level grammar over the vertebra tokens `next` finds (see
-/// [`next_vertebra`]).
+/// [`next_vertebra`]): each token is a segment or range with the vertebra
+/// after it ([`pair_mention`]), or else a single vertebra or root
+/// ([`single_mention`]); then the junction words ([`junction_mentions`]).
 fn levels_from(
     flat: &str,
     mut next: impl FnMut(&[u8], usize, &mut Vec<usize>) -> Option<(usize, usize)>,
@@ -143,112 +145,12 @@ fn levels_from(
     let mut pos = 0;
     let mut junctions = Vec::new();
     while let Some((start, end)) = next(flat.as_bytes(), pos, &mut junctions) {
-        // The match is "occiput"/"occ", or a letter, an optional space and digits.
-        let matched = &flat[start..end];
-        let text = matched.as_bytes();
-        let occiput = text.len() >= 3 && text[..3].eq_ignore_ascii_case(b"occ");
-        let digits: &str = if occiput {
-            ""
-        } else {
-            matched[1..].trim_start()
-        };
-        let (v1, root1): (Option<u8>, Option<u8>) = if occiput {
-            (Some(0), None)
-        } else {
-            let letter = text[0];
-            let n: u8 = digits.parse().unwrap_or(0);
-            let root = if letter.eq_ignore_ascii_case(&b'c') && n == 8 {
-                Some(8)
-            } else {
-                None
-            };
-            (vertebra_index(letter, n), root)
-        };
-        let letter1 = (!occiput).then(|| text[0].to_ascii_uppercase());
-        let mut end = end;
-        let mut mention: Option<LevelMention> = None;
-        if let Some(v1) = v1 {
-            if let Some(c2) = second(&flat.as_bytes()[end..]) {
-                let (sep, letter2, n2) = (c2.sep, c2.letter, c2.number);
-                let v2 = match letter2 {
-                    Some(l) => vertebra_index(l, n2),
-                    None => letter1.and_then(|l| vertebra_index(l, n2)),
-                };
-                if let Some(v2) = v2.filter(|v2| *v2 > v1) {
-                    let adjacent = v2 == v1 + 1 || (v1 >= 25 && v2 >= 25);
-                    // "and" and a bare space join only adjacent vertebrae
-                    // across a region border (C7 and T1), or any adjacent pair
-                    // for a space ("C7 T1").
-                    let ok = match sep {
-                        Sep::And => adjacent && Region::of_vertebra(v1) != Region::of_vertebra(v2),
-                        Sep::Space => adjacent && letter2.is_some(),
-                        Sep::Other => true,
-                    };
-                    if ok {
-                        end += c2.len;
-                        let mut segments = segments_between(v1, v2);
-                        let mut kind = if adjacent {
-                            LevelKind::Segment
-                        } else {
-                            LevelKind::Range
-                        };
-                        if adjacent {
-                            if let Some(r) = segment_range(&flat.as_bytes()[end..]) {
-                                let (l3, n3, n4) = (r.first.0, r.first.1, r.second.1);
-                                let l4 = r.second.0.unwrap_or(l3);
-                                if let (Some(a), Some(b)) =
-                                    (vertebra_index(l3, n3), vertebra_index(l4, n4))
-                                {
-                                    if b > a && a >= v1 {
-                                        segments |= segments_between(v1, b);
-                                        kind = LevelKind::Range;
-                                        end += r.len;
-                                    }
-                                }
-                            }
-                        }
-                        mention = Some(LevelMention {
-                            start,
-                            end,
-                            kind,
-                            segments,
-                            regions: regions_of_segments(segments),
-                            landmark: false,
-                        });
-                    }
-                }
-            }
-        }
-        let mention = match mention {
-            Some(m) => Some(m),
-            None => {
-                // A single vertebra or root.
-                let (segments, regions) = match (v1, root1) {
-                    (_, Some(_)) => (1u32 << C7_T1, RegionSet::one(Region::Cervicothoracic)),
-                    (Some(v), None) => (0, RegionSet::one(Region::of_vertebra(v))),
-                    (None, None) => (0, RegionSet::EMPTY),
-                };
-                let is_t12 = letter1 == Some(b'T') && matches!(digits, "1" | "2");
-                let sequence = is_t12
-                    && (g.sequence_after.is_match(&flat[end..])
-                        || g.sequence_before.is_match(
-                            &flat[crate::text::floor_char_boundary(flat, start.saturating_sub(24))
-                                ..start],
-                        ));
-                if regions.is_empty() || sequence {
-                    None
-                } else {
-                    Some(LevelMention {
-                        start,
-                        end,
-                        kind: LevelKind::Single,
-                        segments,
-                        regions,
-                        landmark: false,
-                    })
-                }
-            }
-        };
+        let token = Token::read(&flat[start..end]);
+        let mention = token
+            .v1
+            .and_then(|v1| pair_mention(flat, &token, v1, start, end))
+            .or_else(|| single_mention(g, flat, &token, start, end));
+        let end = mention.as_ref().map_or(end, |m| m.end.max(end));
         if let Some(mut m) = mention {
             m.landmark = is_landmark(g, flat, m.start, m.end);
             out.push(m);
@@ -258,8 +160,141 @@ fn levels_from(
             pos += 1;
         }
     }
-    // Junction expressions start at a word start that the vertebra scan
-    // has already seen (`junctions`); the expression runs anchored there.
+    junction_mentions(g, flat, junctions, &mut out);
+    out.sort_by_key(|m| (m.start, m.end));
+    out
+}
+
+/// A vertebra token: "occiput"/"occ", or a letter, an optional space and
+/// digits.
+struct Token<'a> {
+    /// The vertebra index ([`vertebra_index`]).
+    v1: Option<u8>,
+    /// The C8 root (it exits at C7-T1).
+    root: bool,
+    /// The level letter, upper-cased (none for the occiput).
+    letter: Option<u8>,
+    /// The digits as written.
+    digits: &'a str,
+}
+
+impl<'a> Token<'a> {
+    fn read(matched: &'a str) -> Self {
+        let text = matched.as_bytes();
+        if text.len() >= 3 && text[..3].eq_ignore_ascii_case(b"occ") {
+            return Token {
+                v1: Some(0),
+                root: false,
+                letter: None,
+                digits: "",
+            };
+        }
+        let digits = matched[1..].trim_start();
+        let letter = text[0];
+        let n: u8 = digits.parse().unwrap_or(0);
+        Token {
+            v1: vertebra_index(letter, n),
+            root: letter.eq_ignore_ascii_case(&b'c') && n == 8,
+            letter: Some(letter.to_ascii_uppercase()),
+            digits,
+        }
+    }
+}
+
+/// A segment or range: vertebra `v1` and a higher second vertebra after it
+/// ("C7-T1", "C6-7", "C7 and T1", "C5-T1"), an adjacent pair extended by a
+/// range after it ("C2-3 through C6-7"). "and" and a bare space join only
+/// adjacent vertebrae across a region border (C7 and T1), or any adjacent
+/// pair for a space ("C7 T1").
+fn pair_mention(
+    flat: &str,
+    token: &Token,
+    v1: u8,
+    start: usize,
+    end: usize,
+) -> Option<LevelMention> {
+    let c2 = second(&flat.as_bytes()[end..])?;
+    let v2 = match c2.letter {
+        Some(l) => vertebra_index(l, c2.number),
+        None => token.letter.and_then(|l| vertebra_index(l, c2.number)),
+    };
+    let v2 = v2.filter(|v2| *v2 > v1)?;
+    let adjacent = v2 == v1 + 1 || (v1 >= 25 && v2 >= 25);
+    let ok = match c2.sep {
+        Sep::And => adjacent && Region::of_vertebra(v1) != Region::of_vertebra(v2),
+        Sep::Space => adjacent && c2.letter.is_some(),
+        Sep::Other => true,
+    };
+    if !ok {
+        return None;
+    }
+    let mut end = end + c2.len;
+    let mut segments = segments_between(v1, v2);
+    let mut kind = if adjacent {
+        LevelKind::Segment
+    } else {
+        LevelKind::Range
+    };
+    if adjacent {
+        if let Some(r) = segment_range(&flat.as_bytes()[end..]) {
+            let (l3, n3, n4) = (r.first.0, r.first.1, r.second.1);
+            let l4 = r.second.0.unwrap_or(l3);
+            if let (Some(a), Some(b)) = (vertebra_index(l3, n3), vertebra_index(l4, n4)) {
+                if b > a && a >= v1 {
+                    segments |= segments_between(v1, b);
+                    kind = LevelKind::Range;
+                    end += r.len;
+                }
+            }
+        }
+    }
+    Some(LevelMention {
+        start,
+        end,
+        kind,
+        segments,
+        regions: regions_of_segments(segments),
+        landmark: false,
+    })
+}
+
+/// A single vertebra or root: a region only (the C8 root: the C7-T1
+/// segment); "T1"/"T2" in an MRI sequence ("T1 and T2 weighted") is none.
+fn single_mention(
+    g: &Grammar,
+    flat: &str,
+    token: &Token,
+    start: usize,
+    end: usize,
+) -> Option<LevelMention> {
+    let (segments, regions) = match (token.v1, token.root) {
+        (_, true) => (1u32 << C7_T1, RegionSet::one(Region::Cervicothoracic)),
+        (Some(v), false) => (0, RegionSet::one(Region::of_vertebra(v))),
+        (None, false) => (0, RegionSet::EMPTY),
+    };
+    let is_t12 = token.letter == Some(b'T') && matches!(token.digits, "1" | "2");
+    let sequence = is_t12
+        && (g.sequence_after.is_match(&flat[end..])
+            || g.sequence_before.is_match(
+                &flat[crate::text::floor_char_boundary(flat, start.saturating_sub(24))..start],
+            ));
+    if regions.is_empty() || sequence {
+        return None;
+    }
+    Some(LevelMention {
+        start,
+        end,
+        kind: LevelKind::Single,
+        segments,
+        regions,
+        landmark: false,
+    })
+}
+
+/// Junction expressions ("cervicothoracic", "C/T junction", "thoracolumbar
+/// junction") start at a word start that the vertebra scan has already
+/// seen (`junctions`); the expression runs anchored there.
+fn junction_mentions(g: &Grammar, flat: &str, junctions: Vec<usize>, out: &mut Vec<LevelMention>) {
     let mut last_end = 0;
     let mut caps = g.junction.create_captures();
     for i in junctions {
@@ -292,8 +327,6 @@ fn levels_from(
             landmark: is_landmark(g, flat, m.start(), m.end()),
         });
     }
-    out.sort_by_key(|m| (m.start, m.end));
-    out
 }
 
 /// Is `b` an ASCII word byte (`[0-9A-Za-z_]`, what `\b` of the grammar sees)?

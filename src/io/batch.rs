@@ -169,281 +169,49 @@ fn process(
     }
 }
 
-/// Runs an audit.
+/// Runs an audit: opens the output (resuming where a progress file says),
+/// streams the inputs through reader, workers and writer, then renames the
+/// finished output and writes the summary.
 pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     let sources = expand(&opts.paths)?;
     let start = Instant::now();
-    let total_bytes: Option<u64> = if sources.iter().all(|s| matches!(s, Source::File { path, .. } if crate::io::input::classify(path).1 == crate::io::input::Compression::None)) {
-        Some(
-            sources
-                .iter()
-                .map(|s| match s {
-                    Source::File { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                    Source::Stdin => 0,
-                })
-                .sum(),
-        )
-    } else {
-        None
-    };
+    let total_bytes = total_bytes(&sources);
     if opts.resume && opts.format == OutputFormat::Html {
         bail!("--resume does not work with --format html (the report is written whole); rerun without --resume");
     }
-
-    // Output to a device or pipe (`-o /dev/null`, a FIFO) is written
-    // directly: there is nothing to rename.
-    let special = opts
-        .output
-        .as_ref()
-        .and_then(|o| std::fs::metadata(o).ok())
-        .is_some_and(|m| !m.is_file());
-    let file_output = if special { None } else { opts.output.clone() };
-    if opts.resume && file_output.is_none() {
-        bail!("--resume needs an output file (-o FILE)");
-    }
-    // Open the output.
-    let mut progress = Progress::default();
-    let mut skip: u64 = 0;
-    let writer: Box<dyn Write> = match &file_output {
-        None if special => {
-            let o = opts.output.as_ref().expect("special output");
-            let f = OpenOptions::new()
-                .write(true)
-                .open(o)
-                .with_context(|| format!("{}: cannot open", o.display()))?;
-            Box::new(BufWriter::with_capacity(1 << 16, f))
-        }
-        None => Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock())),
-        Some(out) => {
-            let partial = partial_path(out);
-            let prog = progress_path(out);
-            if opts.resume && partial.exists() {
-                if let Ok(bytes) = std::fs::read(&prog) {
-                    progress = serde_json::from_slice(&bytes)
-                        .with_context(|| format!("{}: corrupt progress file", prog.display()))?;
-                }
-                let mut f = OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .open(&partial)
-                    .with_context(|| format!("{}: cannot reopen", partial.display()))?;
-                f.set_len(progress.bytes_out)?;
-                f.seek(SeekFrom::End(0))?;
-                skip = progress.items;
-                Box::new(BufWriter::with_capacity(1 << 16, f))
-            } else {
-                if opts.resume && out.exists() {
-                    bail!(
-                        "{}: already complete (no {} to resume)",
-                        out.display(),
-                        partial.display()
-                    );
-                }
-                let f = File::create(&partial)
-                    .with_context(|| format!("{}: cannot create", partial.display()))?;
-                Box::new(BufWriter::with_capacity(1 << 16, f))
-            }
-        }
+    let opened = open_output(opts)?;
+    let resumed = opened.skip > 0;
+    let sink: Box<dyn Sink> = match opts.format {
+        OutputFormat::Jsonl => Box::new(crate::io::output::JsonlSink::new(opened.writer)),
+        OutputFormat::Csv => Box::new(CsvSink::new(opened.writer, !resumed)),
+        OutputFormat::Html => Box::new(crate::io::report::HtmlSink::new(opened.writer)),
     };
-    let resumed = skip > 0;
-    let mut summary = progress.summary.clone();
-    let previous_seconds = summary.seconds;
-    let mut bytes_out = progress.bytes_out;
-    let mut items_done = progress.items;
-
-    let mut sink: Box<dyn Sink> = match opts.format {
-        OutputFormat::Jsonl => Box::new(crate::io::output::JsonlSink::new(writer)),
-        OutputFormat::Csv => Box::new(CsvSink::new(writer, !resumed)),
-        OutputFormat::Html => Box::new(crate::io::report::HtmlSink::new(writer)),
+    let mut writer = Writer {
+        opts,
+        start,
+        previous_seconds: opened.progress.summary.seconds,
+        summary: opened.progress.summary.clone(),
+        bytes_out: opened.progress.bytes_out,
+        items_done: opened.progress.items,
+        progress_path: opened.file_output.as_ref().map(|o| progress_path(o)),
+        sink,
+        bar: progress_bar(opts, total_bytes),
     };
-
-    let bar = if opts.progress {
-        let b = match total_bytes {
-            Some(t) if t > 0 => indicatif::ProgressBar::new(t).with_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} ETA {eta}",
-                )
-                .unwrap(),
-            ),
-            _ => indicatif::ProgressBar::new_spinner().with_style(
-                indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bytes} {binary_bytes_per_sec} {msg}").unwrap(),
-            ),
-        };
-        b.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
-        Some(b)
-    } else {
-        None
-    };
-
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
-        .build()
-        .context("cannot start the worker threads")?;
-
-    let mut items = Items::new(sources, opts.input.clone());
-    // Chunks are processed whole, each by one worker, several at once, and
-    // put back in input order by the writer. A chunk may start only when
-    // the writer has written all but `window - 1` of the chunks before it
-    // (one token per chunk in flight), so a slow chunk cannot make the
-    // finished ones behind it pile up in memory.
-    let jobs = opts.jobs.max(1);
-    let window = 2 * jobs + 2;
-    let (token_tx, token_rx) = crossbeam_channel::bounded::<()>(window);
-    for _ in 0..window {
-        token_tx.send(()).expect("token channel has room");
-    }
-    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<(u64, Vec<Raw>)>(jobs);
-    let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, DoneChunk)>(window);
-    let fatal = std::thread::scope(|scope| -> Result<Option<crate::io::input::InputError>> {
-        // Reader.
-        let reader = scope.spawn(move || {
-            let mut skipped = 0u64;
-            let mut chunk = Vec::with_capacity(CHUNK_NOTES);
-            let mut chunk_bytes = 0;
-            let mut seq = 0u64;
-            let mut send = |chunk: Vec<Raw>| -> bool {
-                let sent = token_rx.recv().is_ok() && chunk_tx.send((seq, chunk)).is_ok();
-                seq += 1;
-                sent
-            };
-            for raw in items.by_ref() {
-                if skipped < skip {
-                    skipped += 1;
-                    continue;
-                }
-                chunk_bytes += raw.input_bytes();
-                chunk.push(raw);
-                if chunk.len() >= CHUNK_NOTES || chunk_bytes >= CHUNK_BYTES {
-                    if !send(std::mem::take(&mut chunk)) {
-                        return items.fatal.take();
-                    }
-                    chunk_bytes = 0;
-                }
-            }
-            if !chunk.is_empty() {
-                send(chunk);
-            }
-            items.fatal.take()
-        });
-        // Workers.
-        let input_opts = opts.input.clone();
-        let format = opts.format;
-        let only = opts.only;
-        let work = scope.spawn(move || {
-            pool.in_place_scope_fifo(|tasks| {
-                for (seq, chunk) in chunk_rx {
-                    let done_tx = done_tx.clone();
-                    let input_opts = &input_opts;
-                    tasks.spawn_fifo(move |_| {
-                        let input_bytes: usize = chunk.iter().map(Raw::input_bytes).sum();
-                        let mut jsonl = Vec::with_capacity(if format == OutputFormat::Jsonl {
-                            // A record is about twice its input line (an
-                            // oversize line counts its bytes but yields a
-                            // short error record: no more than a few MB).
-                            (2 * input_bytes).min(4 * CHUNK_BYTES) + 1024
-                        } else {
-                            0
-                        });
-                        let notes: Vec<Done> = chunk
-                            .into_iter()
-                            .map(|raw| process(auditor, raw, input_opts, format, only, &mut jsonl))
-                            .collect();
-                        let _ = done_tx.send((seq, DoneChunk { notes, jsonl }));
-                    });
-                }
-            });
-        });
-        // Writer (this thread).
-        let prog_path = file_output.as_ref().map(|o| progress_path(o));
-        let mut write_err: Option<anyhow::Error> = None;
-        let mut pending: std::collections::BTreeMap<u64, DoneChunk> = Default::default();
-        let mut next = 0u64;
-        let in_order = done_rx.into_iter().flat_map(|(seq, done)| {
-            pending.insert(seq, done);
-            let mut ready = Vec::new();
-            while let Some(d) = pending.remove(&next) {
-                ready.push(d);
-                next += 1;
-            }
-            ready
-        });
-        for done in in_order {
-            // The chunk is out of the window; the reader may start another.
-            let _ = token_tx.send(());
-            if write_err.is_some() {
-                continue;
-            }
-            let written = done.jsonl.len() as u64;
-            for d in &done.notes {
-                summary.add(&d.brief, d.bytes, d.lossy);
-                items_done += 1;
-                if opts.only == Only::Flagged && !d.brief.is_flagged() {
-                    continue;
-                }
-                if let Some(out) = &d.out {
-                    if let Err(e) = sink.write(out, d.text.as_deref()) {
-                        write_err = Some(e.into());
-                        break;
-                    }
-                }
-            }
-            if write_err.is_none() && !done.jsonl.is_empty() {
-                if let Err(e) = sink.write_raw(&done.jsonl) {
-                    write_err = Some(e.into());
-                }
-            }
-            if let Some(b) = &bar {
-                b.inc(done.notes.iter().map(|d| d.bytes as u64).sum());
-                b.set_message(format!("{} notes", summary.notes));
-            }
-            // A chunk that was not written whole is not recorded as done
-            // (the run fails; --resume redoes it).
-            if write_err.is_some() {
-                continue;
-            }
-            if let Some(p) = &prog_path {
-                if let Err(e) = sink.flush() {
-                    write_err = Some(e.into());
-                    continue;
-                }
-                bytes_out = if opts.format == OutputFormat::Jsonl {
-                    bytes_out + written
-                } else {
-                    std::fs::metadata(partial_path(opts.output.as_ref().unwrap()))
-                        .map(|m| m.len())
-                        .unwrap_or(0)
-                };
-                let mut s = summary.clone();
-                s.finish(previous_seconds + start.elapsed().as_secs_f64());
-                if let Err(e) = write_progress(
-                    p,
-                    &Progress {
-                        items: items_done,
-                        bytes_out,
-                        summary: s,
-                    },
-                ) {
-                    write_err = Some(e);
-                }
-            }
-        }
-        work.join().expect("worker thread");
-        let fatal = reader.join().expect("reader thread");
-        if let Some(e) = write_err {
-            return Err(e.context("writing the output failed"));
-        }
-        Ok(fatal)
-    })?;
-    if let Some(e) = fatal {
-        return Err(e.into());
-    }
-    sink.finish().context("writing the output failed")?;
+    let items = Items::new(sources, opts.input.clone());
+    stream(auditor, opts, items, opened.skip, &mut writer)?;
+    writer.sink.finish().context("writing the output failed")?;
+    let Writer {
+        mut summary,
+        bar,
+        sink,
+        ..
+    } = writer;
     drop(sink);
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    summary.finish(previous_seconds + start.elapsed().as_secs_f64());
-    if let Some(out) = &file_output {
+    summary.finish(opened.progress.summary.seconds + start.elapsed().as_secs_f64());
+    if let Some(out) = &opened.file_output {
         std::fs::rename(partial_path(out), out)
             .with_context(|| format!("{}: cannot finish the output", out.display()))?;
         let _ = std::fs::remove_file(progress_path(out));
@@ -456,4 +224,328 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         eprintln!("{}", summary.line());
     }
     Ok(RunOutcome { summary })
+}
+
+/// The inputs' total size when every input is an uncompressed file (the
+/// progress bar's denominator); `None` otherwise.
+fn total_bytes(sources: &[Source]) -> Option<u64> {
+    let plain = sources.iter().all(|s| {
+        matches!(s, Source::File { path, .. }
+            if crate::io::input::classify(path).1 == crate::io::input::Compression::None)
+    });
+    plain.then(|| {
+        sources
+            .iter()
+            .map(|s| match s {
+                Source::File { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+                Source::Stdin => 0,
+            })
+            .sum()
+    })
+}
+
+/// The opened output: where records go, what an earlier interrupted run
+/// already wrote, and the file to rename when the run completes.
+struct Opened {
+    writer: Box<dyn Write>,
+    progress: Progress,
+    /// Input notes already written (to skip).
+    skip: u64,
+    /// The output file (written as `FILE.partial`), when not stdout or a device.
+    file_output: Option<PathBuf>,
+}
+
+/// Opens stdout, a device or pipe (written directly: nothing to rename), or
+/// `FILE.partial` (new, or reopened at the recorded length for `--resume`).
+fn open_output(opts: &RunOptions) -> Result<Opened> {
+    let special = opts
+        .output
+        .as_ref()
+        .and_then(|o| std::fs::metadata(o).ok())
+        .is_some_and(|m| !m.is_file());
+    let file_output = if special { None } else { opts.output.clone() };
+    if opts.resume && file_output.is_none() {
+        bail!("--resume needs an output file (-o FILE)");
+    }
+    let buffered =
+        |w: Box<dyn Write>| -> Box<dyn Write> { Box::new(BufWriter::with_capacity(1 << 16, w)) };
+    let mut opened = Opened {
+        writer: Box::new(std::io::sink()),
+        progress: Progress::default(),
+        skip: 0,
+        file_output: file_output.clone(),
+    };
+    opened.writer = match &file_output {
+        None if special => {
+            let o = opts.output.as_ref().expect("special output");
+            let f = OpenOptions::new()
+                .write(true)
+                .open(o)
+                .with_context(|| format!("{}: cannot open", o.display()))?;
+            buffered(Box::new(f))
+        }
+        None => buffered(Box::new(std::io::stdout().lock())),
+        Some(out) if opts.resume && partial_path(out).exists() => {
+            let partial = partial_path(out);
+            if let Ok(bytes) = std::fs::read(progress_path(out)) {
+                opened.progress = serde_json::from_slice(&bytes).with_context(|| {
+                    format!("{}: corrupt progress file", progress_path(out).display())
+                })?;
+            }
+            let mut f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&partial)
+                .with_context(|| format!("{}: cannot reopen", partial.display()))?;
+            f.set_len(opened.progress.bytes_out)?;
+            f.seek(SeekFrom::End(0))?;
+            opened.skip = opened.progress.items;
+            buffered(Box::new(f))
+        }
+        Some(out) => {
+            let partial = partial_path(out);
+            if opts.resume && out.exists() {
+                bail!(
+                    "{}: already complete (no {} to resume)",
+                    out.display(),
+                    partial.display()
+                );
+            }
+            let f = File::create(&partial)
+                .with_context(|| format!("{}: cannot create", partial.display()))?;
+            buffered(Box::new(f))
+        }
+    };
+    Ok(opened)
+}
+
+/// A progress bar on stderr (by bytes when the total is known, else a
+/// spinner), when asked for.
+fn progress_bar(opts: &RunOptions, total_bytes: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if !opts.progress {
+        return None;
+    }
+    let b = match total_bytes {
+        Some(t) if t > 0 => indicatif::ProgressBar::new(t).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} ETA {eta}",
+            )
+            .unwrap(),
+        ),
+        _ => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bytes} {binary_bytes_per_sec} {msg}").unwrap(),
+        ),
+    };
+    b.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    Some(b)
+}
+
+/// Reader, workers and writer joined by bounded channels. Chunks are
+/// processed whole, each by one worker, several at once, and put back in
+/// input order by the writer. A chunk may start only when the writer has
+/// written all but `window - 1` of the chunks before it (one token per
+/// chunk in flight), so a slow chunk cannot make the finished ones behind
+/// it pile up in memory.
+fn stream(
+    auditor: &Auditor,
+    opts: &RunOptions,
+    mut items: Items,
+    skip: u64,
+    writer: &mut Writer,
+) -> Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .context("cannot start the worker threads")?;
+    let jobs = opts.jobs.max(1);
+    let window = 2 * jobs + 2;
+    let (token_tx, token_rx) = crossbeam_channel::bounded::<()>(window);
+    for _ in 0..window {
+        token_tx.send(()).expect("token channel has room");
+    }
+    let (chunk_tx, chunk_rx) = crossbeam_channel::bounded::<(u64, Vec<Raw>)>(jobs);
+    let (done_tx, done_rx) = crossbeam_channel::bounded::<(u64, DoneChunk)>(window);
+    let fatal = std::thread::scope(|scope| -> Result<Option<crate::io::input::InputError>> {
+        let reader = scope.spawn(move || read_chunks(&mut items, skip, token_rx, chunk_tx));
+        let work = scope.spawn(move || audit_chunks(auditor, opts, &pool, chunk_rx, done_tx));
+        let written = writer.write_in_order(done_rx, &token_tx);
+        work.join().expect("worker thread");
+        let fatal = reader.join().expect("reader thread");
+        written.context("writing the output failed")?;
+        Ok(fatal)
+    })?;
+    match fatal {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
+
+/// The reader: cuts the input into chunks of at most [`CHUNK_NOTES`] notes
+/// or [`CHUNK_BYTES`] bytes, skipping the notes a resumed run already
+/// wrote; each chunk waits for a token. Returns the error that stopped the
+/// input, if any.
+fn read_chunks(
+    items: &mut Items,
+    skip: u64,
+    token_rx: crossbeam_channel::Receiver<()>,
+    chunk_tx: crossbeam_channel::Sender<(u64, Vec<Raw>)>,
+) -> Option<crate::io::input::InputError> {
+    let mut skipped = 0u64;
+    let mut chunk = Vec::with_capacity(CHUNK_NOTES);
+    let mut chunk_bytes = 0;
+    let mut seq = 0u64;
+    let mut send = |chunk: Vec<Raw>| -> bool {
+        let sent = token_rx.recv().is_ok() && chunk_tx.send((seq, chunk)).is_ok();
+        seq += 1;
+        sent
+    };
+    for raw in items.by_ref() {
+        if skipped < skip {
+            skipped += 1;
+            continue;
+        }
+        chunk_bytes += raw.input_bytes();
+        chunk.push(raw);
+        if chunk.len() >= CHUNK_NOTES || chunk_bytes >= CHUNK_BYTES {
+            if !send(std::mem::take(&mut chunk)) {
+                return items.fatal.take();
+            }
+            chunk_bytes = 0;
+        }
+    }
+    if !chunk.is_empty() {
+        send(chunk);
+    }
+    items.fatal.take()
+}
+
+/// The workers: each chunk audited whole by one pool thread, its JSON lines
+/// formatted into one buffer.
+fn audit_chunks(
+    auditor: &Auditor,
+    opts: &RunOptions,
+    pool: &rayon::ThreadPool,
+    chunk_rx: crossbeam_channel::Receiver<(u64, Vec<Raw>)>,
+    done_tx: crossbeam_channel::Sender<(u64, DoneChunk)>,
+) {
+    let (input_opts, format, only) = (&opts.input, opts.format, opts.only);
+    pool.in_place_scope_fifo(|tasks| {
+        for (seq, chunk) in chunk_rx {
+            let done_tx = done_tx.clone();
+            tasks.spawn_fifo(move |_| {
+                let input_bytes: usize = chunk.iter().map(Raw::input_bytes).sum();
+                let mut jsonl = Vec::with_capacity(if format == OutputFormat::Jsonl {
+                    // A record is about twice its input line (an oversize
+                    // line counts its bytes but yields a short error
+                    // record: no more than a few MB).
+                    (2 * input_bytes).min(4 * CHUNK_BYTES) + 1024
+                } else {
+                    0
+                });
+                let notes: Vec<Done> = chunk
+                    .into_iter()
+                    .map(|raw| process(auditor, raw, input_opts, format, only, &mut jsonl))
+                    .collect();
+                let _ = done_tx.send((seq, DoneChunk { notes, jsonl }));
+            });
+        }
+    });
+}
+
+/// The writer's state: the sink, the counts so far, and where progress is
+/// recorded for `--resume`.
+struct Writer<'o> {
+    opts: &'o RunOptions,
+    start: Instant,
+    /// Seconds an interrupted run had already spent.
+    previous_seconds: f64,
+    summary: Summary,
+    bytes_out: u64,
+    items_done: u64,
+    progress_path: Option<PathBuf>,
+    sink: Box<dyn Sink>,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Writer<'_> {
+    /// Writes the chunks in input order as they arrive, giving a token back
+    /// for each. After a write error the rest is drained, not written.
+    fn write_in_order(
+        &mut self,
+        done_rx: crossbeam_channel::Receiver<(u64, DoneChunk)>,
+        token_tx: &crossbeam_channel::Sender<()>,
+    ) -> Result<()> {
+        let mut write_err: Option<anyhow::Error> = None;
+        let mut pending: std::collections::BTreeMap<u64, DoneChunk> = Default::default();
+        let mut next = 0u64;
+        for (seq, done) in done_rx {
+            pending.insert(seq, done);
+            while let Some(done) = pending.remove(&next) {
+                next += 1;
+                // The chunk is out of the window; the reader may start another.
+                let _ = token_tx.send(());
+                if write_err.is_none() {
+                    write_err = self.write_chunk(&done).err();
+                }
+            }
+        }
+        write_err.map_or(Ok(()), Err)
+    }
+
+    /// Counts and writes one chunk, then records the progress. A chunk that
+    /// was not written whole is not recorded as done (the run fails;
+    /// `--resume` redoes it).
+    fn write_chunk(&mut self, done: &DoneChunk) -> Result<()> {
+        let opts = self.opts;
+        let mut write_err: Option<anyhow::Error> = None;
+        for d in &done.notes {
+            self.summary.add(&d.brief, d.bytes, d.lossy);
+            self.items_done += 1;
+            if opts.only == Only::Flagged && !d.brief.is_flagged() {
+                continue;
+            }
+            if let Some(out) = &d.out {
+                if let Err(e) = self.sink.write(out, d.text.as_deref()) {
+                    write_err = Some(e.into());
+                    break;
+                }
+            }
+        }
+        if write_err.is_none() && !done.jsonl.is_empty() {
+            write_err = self.sink.write_raw(&done.jsonl).err().map(Into::into);
+        }
+        if let Some(b) = &self.bar {
+            b.inc(done.notes.iter().map(|d| d.bytes as u64).sum());
+            b.set_message(format!("{} notes", self.summary.notes));
+        }
+        if let Some(e) = write_err {
+            return Err(e);
+        }
+        self.record_progress(done.jsonl.len() as u64)
+    }
+
+    /// Flushes and writes the progress file (when the output is a file).
+    fn record_progress(&mut self, written: u64) -> Result<()> {
+        let Some(p) = &self.progress_path else {
+            return Ok(());
+        };
+        self.sink.flush()?;
+        self.bytes_out = if self.opts.format == OutputFormat::Jsonl {
+            self.bytes_out + written
+        } else {
+            std::fs::metadata(partial_path(self.opts.output.as_ref().unwrap()))
+                .map(|m| m.len())
+                .unwrap_or(0)
+        };
+        let mut s = self.summary.clone();
+        s.finish(self.previous_seconds + self.start.elapsed().as_secs_f64());
+        write_progress(
+            p,
+            &Progress {
+                items: self.items_done,
+                bytes_out: self.bytes_out,
+                summary: s,
+            },
+        )
+    }
 }
