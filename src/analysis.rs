@@ -10,6 +10,7 @@ use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
 use crate::spine::{Region, RegionSet, C7_T1};
 use crate::text::Normalized;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// What a term is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,10 +104,11 @@ pub struct Analyzer {
     sectionizer: Sectionizer,
     /// The region of each region-word concept (index as in `concepts`).
     concept_region: Vec<Option<Region>>,
-    /// Concept names and rule literals for output records, interned once
-    /// (they live as long as the program; output records borrow them).
-    concept_names: Vec<&'static str>,
-    rule_literals: Vec<&'static str>,
+    /// Concept names and rule literals for output records, shared with
+    /// the records (owned here: dropping the analyzer frees them once no
+    /// record holds them).
+    concept_names: Vec<Arc<str>>,
+    rule_literals: Vec<Arc<str>>,
 }
 
 impl Analyzer {
@@ -130,9 +132,14 @@ impl Analyzer {
             concept_names: lexicons
                 .concepts
                 .iter()
-                .map(|c| intern(&c.concept))
+                .map(|c| Arc::from(c.concept.as_str()))
                 .collect(),
-            rule_literals: lexicons.rules.iter().map(|r| intern(&r.literal)).collect(),
+            rule_literals: lexicons
+                .rules
+                .iter()
+                .map(|r| Arc::from(r.literal.as_str()))
+                .collect(),
+
             concept_region: lexicons
                 .concepts
                 .iter()
@@ -146,13 +153,13 @@ impl Analyzer {
     }
 
     /// The name of concept `i` (index into the lexicon's concepts).
-    pub fn concept_name(&self, i: usize) -> &'static str {
-        self.concept_names[i]
+    pub fn concept_name(&self, i: usize) -> &Arc<str> {
+        &self.concept_names[i]
     }
 
     /// The literal of ConText rule `i`.
-    pub fn rule_literal(&self, i: usize) -> &'static str {
-        self.rule_literals[i]
+    pub fn rule_literal(&self, i: usize) -> &Arc<str> {
+        &self.rule_literals[i]
     }
 
     /// Analyses one note's text.
@@ -327,23 +334,6 @@ impl Analyzer {
             }
         }
     }
-}
-
-/// A `'static` copy of a lexicon string. Lexicons are loaded once per
-/// process; equal strings share one copy, so loading them again (tests build
-/// many auditors) does not grow memory.
-fn intern(s: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::Mutex;
-    static POOL: Mutex<Option<HashSet<&'static str>>> = Mutex::new(None);
-    let mut pool = POOL.lock().expect("intern pool");
-    let set = pool.get_or_insert_with(HashSet::new);
-    if let Some(&k) = set.get(s) {
-        return k;
-    }
-    let k: &'static str = Box::leak(s.to_string().into_boxed_str());
-    set.insert(k);
-    k
 }
 
 /// The clause of `start..end` within `sent`: the stretch between the

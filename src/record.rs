@@ -24,6 +24,7 @@ use crate::find::levels::LevelKind;
 use crate::lexicon::Lexicons;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// A note to audit.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,6 +65,39 @@ pub struct Checklist {
     pub conservative_care: ElementOut,
 }
 
+/// A name in a record: a word of the program's own, or a lexicon string
+/// the [`Analyzer`] owns and shares with its records (so that dropping an
+/// auditor frees its lexicons' strings; nothing is leaked per auditor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Name {
+    /// A built-in word (`level`, `section:past_history`).
+    Static(&'static str),
+    /// A lexicon string (a concept name, a ConText rule literal).
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Name::Static(s) => s,
+            Name::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
 /// A span of the note that the decision rests on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
@@ -74,7 +108,7 @@ pub struct Evidence {
     /// The original text of the span.
     pub text: String,
     /// Concept name (`level` for level expressions).
-    pub concept: &'static str,
+    pub concept: Name,
     /// Concept category (`region` for levels).
     pub category: &'static str,
     /// affirmed / negated / uncertain / hypothetical / historical / family.
@@ -86,7 +120,7 @@ pub struct Evidence {
     pub region: Option<Cow<'static, str>>,
     /// The ConText trigger behind a non-affirmed assertion.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trigger: Option<&'static str>,
+    pub trigger: Option<Name>,
     /// The span decided the verdict.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub decisive: bool,
@@ -223,18 +257,21 @@ impl Auditor {
         let mut evidence = Vec::with_capacity(a.terms.len());
         for (i, t) in a.terms.iter().enumerate() {
             let (start, end) = a.norm.original_range(t.start, t.end);
-            let (concept, category): (&'static str, &'static str) = match &t.kind {
+            let (concept, category): (Name, &'static str) = match &t.kind {
                 TermKind::Concept(c) => {
                     let e = &lex.concepts[*c];
-                    (self.analyzer.concept_name(*c), category_name(e.category))
+                    (
+                        Name::Shared(self.analyzer.concept_name(*c).clone()),
+                        category_name(e.category),
+                    )
                 }
                 TermKind::Level(m) => (
-                    match m.kind {
+                    Name::Static(match m.kind {
                         LevelKind::Segment => "level",
                         LevelKind::Range => "level_range",
                         LevelKind::Junction => "junction",
                         LevelKind::Single => "vertebra",
-                    },
+                    }),
                     "region",
                 ),
             };
@@ -261,15 +298,19 @@ impl Auditor {
                 None => "none",
             };
             let label = t.label();
-            let trigger: Option<&'static str> = if label == Label::Affirmed {
+            let trigger: Option<Name> = if label == Label::Affirmed {
                 None
             } else {
                 t.assertion
                     .triggers
                     .iter()
-                    .map(|&k| self.analyzer.rule_literal(a.triggers[k].rule))
+                    .map(|&k| Name::Shared(self.analyzer.rule_literal(a.triggers[k].rule).clone()))
                     .next()
-                    .or_else(|| t.assertion.section_default.map(|s| s.default_trigger()))
+                    .or_else(|| {
+                        t.assertion
+                            .section_default
+                            .map(|s| Name::Static(s.default_trigger()))
+                    })
             };
             evidence.push(Evidence {
                 start,

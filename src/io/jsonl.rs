@@ -79,7 +79,7 @@ fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
     buf.extend_from_slice(b",\"end\":");
     number(e.end, buf);
     field(b",\"text\":", &e.text, buf);
-    name_field(b",\"concept\":", e.concept, buf);
+    name_field(b",\"concept\":", &e.concept, buf);
     name_field(b",\"category\":", e.category, buf);
     name_field(b",\"assertion\":", e.assertion, buf);
     name_field(b",\"section\":", e.section, buf);
@@ -88,7 +88,7 @@ fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
         Some(r) => name(r, buf),
         None => buf.extend_from_slice(b"null"),
     }
-    if let Some(t) = e.trigger {
+    if let Some(t) = &e.trigger {
         field(b",\"trigger\":", t, buf);
     }
     if e.decisive {
