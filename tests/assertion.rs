@@ -83,7 +83,8 @@ fn a_clause_final_no_negates_but_a_no_that_goes_on_does_not() {
         let v = serde_json::json!({"id": "x", "text": text, "target": target});
         label(&assert_value(&auditor, &v, 1).unwrap())
     };
-    assert_eq!(run("Radiculopathy: no", "Radiculopathy"), "negated");
+    assert_eq!(run("Radiculopathy: no.", "Radiculopathy"), "negated");
+    assert_eq!(run("Fever: no, chills: no.", "Fever"), "negated");
     assert_eq!(
         run("Radiculopathy: negative; myelopathy: no.", "myelopathy"),
         "negated"
