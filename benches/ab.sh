@@ -29,14 +29,7 @@ if [ $# -lt 1 ]; then
   exit 2
 fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
-work="$(mktemp -d)"
-cleanup() {
-  for d in "$work"/tree-*; do
-    [ -d "$d" ] && git -C "$root" worktree remove --force "$d" >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/benches/worktrees.sh"
 
 # One target directory for every build: the dependencies compile once.
 revs=()

@@ -15,14 +15,7 @@ fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
 shared="$root/../shared/corpora"
 [ -d "$shared" ] || { echo "same-output.sh: $shared not found" >&2; exit 2; }
-work="$(mktemp -d)"
-cleanup() {
-  for d in "$work"/tree-*; do
-    [ -d "$d" ] && git -C "$root" worktree remove --force "$d" >/dev/null 2>&1 || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/benches/worktrees.sh"
 
 # build NAME REV|-: a release binary of a commit (or of the work tree).
 build() {
