@@ -13,6 +13,7 @@
 
 use crate::find::matcher::{Hit, PhraseMatcher};
 use crate::lexicon::{ContextRule, Direction, Pattern, RuleCategory, SectionKind};
+use crate::text::fewer_words_than;
 use std::ops::Range;
 
 /// The assertion of one target: which categories apply, and why.
@@ -105,6 +106,8 @@ pub struct ContextEngine {
     matcher: std::sync::OnceLock<PhraseMatcher>,
     /// The rules, in file order.
     pub rules: Vec<ContextRule>,
+    /// The largest `max_scope` of any rule: no trigger reaches farther.
+    reach: usize,
 }
 
 impl ContextEngine {
@@ -113,6 +116,7 @@ impl ContextEngine {
         ContextEngine {
             matcher: std::sync::OnceLock::new(),
             rules: rules.to_vec(),
+            reach: rules.iter().map(|r| r.max_scope).max().unwrap_or(0),
         }
     }
 
@@ -148,6 +152,40 @@ impl ContextEngine {
         self.rules[t.rule].direction == Direction::Terminate
     }
 
+    /// The triggers of a sentence (`in_sentence`, sorted, not overlapping)
+    /// that may reach `target`: those fewer than [`Self::reach`] words
+    /// before or after it, and any overlapping it, as the index range
+    /// `first..last`. A trigger farther away reaches it under no rule, and
+    /// neither does any trigger beyond it (its gap holds that gap's words);
+    /// a terminator between a trigger and the target lies between them in
+    /// the list. Looking only here keeps a target's cost independent of the
+    /// sentence's length (a thousand-item list of negatives is linear).
+    fn within_reach(
+        &self,
+        flat: &str,
+        in_sentence: &[Trigger],
+        target: &Range<usize>,
+    ) -> (usize, usize) {
+        let at = in_sentence.partition_point(|t| t.start < target.start);
+        let mut first = at;
+        while first > 0 {
+            let t = &in_sentence[first - 1];
+            if t.end <= target.start && !fewer_words_than(&flat[t.end..target.start], self.reach) {
+                break;
+            }
+            first -= 1;
+        }
+        let mut last = at;
+        while last < in_sentence.len() {
+            let t = &in_sentence[last];
+            if target.end <= t.start && !fewer_words_than(&flat[target.end..t.start], self.reach) {
+                break;
+            }
+            last += 1;
+        }
+        (first, last)
+    }
+
     /// Asserts the target `target` of sentence `sentence`, given the note's
     /// triggers (`triggers`, sorted by start) and the sentence's section.
     pub fn assert(
@@ -161,7 +199,9 @@ impl ContextEngine {
         let mut a = Assertion::default();
         let lo = triggers.partition_point(|t| t.start < sentence.start);
         let hi = triggers.partition_point(|t| t.start < sentence.end);
-        let in_sentence = &triggers[lo..hi];
+        let (first, last) = self.within_reach(flat, &triggers[lo..hi], &target);
+        let lo = lo + first;
+        let in_sentence = &triggers[lo..lo + (last - first)];
         let terminated = |from: usize, to: usize| {
             in_sentence
                 .iter()
@@ -212,11 +252,11 @@ impl ContextEngine {
 }
 
 fn forward(flat: &str, t: &Trigger, target: &Range<usize>, max_scope: usize) -> bool {
-    t.end <= target.start && crate::text::fewer_words_than(&flat[t.end..target.start], max_scope)
+    t.end <= target.start && fewer_words_than(&flat[t.end..target.start], max_scope)
 }
 
 fn backward(flat: &str, t: &Trigger, target: &Range<usize>, max_scope: usize) -> bool {
-    target.end <= t.start && crate::text::fewer_words_than(&flat[target.end..t.start], max_scope)
+    target.end <= t.start && fewer_words_than(&flat[target.end..t.start], max_scope)
 }
 
 #[cfg(test)]
@@ -403,5 +443,42 @@ mod tests {
     fn scope_is_limited() {
         let far = "No fever and the patient walked to the clinic today with a friend and now has herniation.";
         assert_eq!(label(far, "herniation"), Label::Affirmed);
+    }
+
+    #[test]
+    fn looking_only_within_reach_changes_no_assertion() {
+        let lex = Lexicons::builtin();
+        let windowed = ContextEngine::new(&lex.rules);
+        let mut everywhere = ContextEngine::new(&lex.rules);
+        everywhere.reach = usize::MAX;
+        let list = "no fever, chills, or night sweats; denies weakness; ".repeat(40);
+        let texts = [
+            "No herniation, stenosis, or cord signal change at C7-T1 but facet arthropathy is possible.",
+            "History of ACDF for her C6-7 herniation; not prescribed gabapentin for his radiculopathy.",
+            "Neck pain, facet arthropathy vs muscle strain, cannot be excluded, return if weakness develops.",
+            &list,
+        ];
+        for text in texts {
+            let n = crate::text::Normalized::new(text);
+            let triggers = windowed.triggers(&n.flat);
+            for (start, word) in crate::text::tokens(&n.flat) {
+                let target = start..start + word.len();
+                let a = windowed.assert(
+                    &n.flat,
+                    0..n.flat.len(),
+                    &triggers,
+                    target.clone(),
+                    SectionKind::None,
+                );
+                let b = everywhere.assert(
+                    &n.flat,
+                    0..n.flat.len(),
+                    &triggers,
+                    target,
+                    SectionKind::None,
+                );
+                assert_eq!(a, b, "{word:?} at {start} in {text:?}");
+            }
+        }
     }
 }
