@@ -124,6 +124,35 @@ pub struct Evidence {
     /// The span decided the verdict.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub decisive: bool,
+    /// The document of the export it is in: index and kind.
+    pub document: DocumentRef,
+    /// Why the span does not count, if it does not (DOMAIN.md, "Reading a
+    /// whole chart"): a machine name and the reason in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<DiscountOut>,
+}
+
+/// The document a span is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DocumentRef {
+    /// Position in the export (0 = first).
+    pub index: usize,
+    /// questionnaire, triage, provider_note, radiology, addendum ... (`note`
+    /// when the text has no document headers).
+    pub kind: &'static str,
+    /// Who speaks in it.
+    pub role: &'static str,
+    /// current, preliminary, final, addendum, copied, prior.
+    pub time: &'static str,
+}
+
+/// A discounted span's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiscountOut {
+    /// Machine name (`overruled`, `code_not_documentation` ...).
+    pub kind: &'static str,
+    /// The reason in words.
+    pub reason: String,
 }
 
 /// The audit of one note.
@@ -306,12 +335,25 @@ impl Auditor {
                     .iter()
                     .map(|&k| Name::Shared(self.analyzer.rule_literal(a.triggers[k].rule).clone()))
                     .next()
+                    .or_else(|| t.assertion.chart.map(Name::Static))
                     .or_else(|| {
                         t.assertion
                             .section_default
                             .map(|s| Name::Static(s.default_trigger()))
                     })
             };
+            let doc = &a.documents.docs[t.document.min(a.documents.docs.len().saturating_sub(1))];
+            let discount = t.discount.map(|k| DiscountOut {
+                kind: k.name(),
+                reason: match k {
+                    crate::analysis::Discount::Overruled(by) => format!(
+                        "{} (at byte {})",
+                        k.reason(),
+                        a.norm.original_range(by, by).0
+                    ),
+                    _ => k.reason().to_string(),
+                },
+            });
             evidence.push(Evidence {
                 start,
                 end,
@@ -323,6 +365,13 @@ impl Auditor {
                 region,
                 trigger,
                 decisive: d.deciding.binary_search(&i).is_ok(),
+                document: DocumentRef {
+                    index: doc.index,
+                    kind: doc.kind.name(),
+                    role: doc.role.name(),
+                    time: doc.time.name(),
+                },
+                discount,
             });
         }
         let el = |k: usize| ElementOut {

@@ -33,6 +33,9 @@ pub struct Assertion {
     pub triggers: Vec<usize>,
     /// Section defaults that applied.
     pub section_default: Option<SectionKind>,
+    /// A chart reading that set it (a selected template answer, a list
+    /// row's status, copied text), shown as its trigger.
+    pub chart: Option<&'static str>,
 }
 
 /// One label summarising an [`Assertion`], for evidence and reports.

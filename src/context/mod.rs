@@ -3,4 +3,6 @@
 //! uncertain, hypothetical, historical, about someone else).
 
 pub mod assertion;
+pub mod document;
 pub mod section;
+pub mod statement;

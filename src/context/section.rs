@@ -57,6 +57,20 @@ impl Sectionizer {
         self.headers.get(key).copied()
     }
 
+    /// Does `line` open a clinical section ("HPI:", "ASSESSMENT")? A chief
+    /// complaint or reason for visit does not (questionnaires ask for one).
+    pub fn opens_section(&self, line: &str) -> bool {
+        let line = line.trim_start();
+        let head = &line[..crate::text::floor_char_boundary(line, line.len().min(49))];
+        let candidate = match head.find(':') {
+            Some(p) => &head[..p],
+            None => line.trim_end(),
+        };
+        self.lookup(candidate)
+            .is_some_and(|k| !matches!(k, SectionKind::ChiefComplaint | SectionKind::None))
+            && (line.len() > candidate.len() || candidate.chars().all(|c| !c.is_lowercase()))
+    }
+
     /// Assigns a section to every sentence (`sentences` are byte ranges of
     /// `text`, in order).
     pub fn assign(&self, text: &str, sentences: &[Range<usize>]) -> Vec<SentenceSection> {

@@ -209,6 +209,7 @@ impl<'a> Evidence<'a> {
             .terms
             .iter()
             .enumerate()
+            .filter(move |(_, t)| t.discount.is_none())
             .filter(move |(_, t)| match t.kind {
                 TermKind::Concept(i) => {
                     let c = &an.lexicons.concepts[i];
@@ -266,6 +267,7 @@ impl<'a> Evidence<'a> {
         let hi = a.terms.partition_point(|o| o.sentence <= s);
         a.terms[lo..hi].iter().any(|o| {
             o.sentence == s
+                && o.discount.is_none()
                 && match &o.kind {
                     TermKind::Level(m) => !m.landmark,
                     TermKind::Concept(i) => {
@@ -297,6 +299,7 @@ fn ct_mentions(a: &Analysis) -> Vec<usize> {
     a.terms
         .iter()
         .enumerate()
+        .filter(|(_, t)| t.discount.is_none())
         .filter(|(_, t)| match &t.kind {
             TermKind::Level(m) => {
                 m.covers_c7_t1()

@@ -94,6 +94,17 @@ fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
     if e.decisive {
         buf.extend_from_slice(b",\"decisive\":true");
     }
+    buf.extend_from_slice(b",\"document\":{\"index\":");
+    number(e.document.index, buf);
+    name_field(b",\"kind\":", e.document.kind, buf);
+    name_field(b",\"role\":", e.document.role, buf);
+    name_field(b",\"time\":", e.document.time, buf);
+    buf.push(b'}');
+    if let Some(d) = &e.discount {
+        name_field(b",\"discount\":{\"kind\":", d.kind, buf);
+        field(b",\"reason\":", &d.reason, buf);
+        buf.push(b'}');
+    }
     buf.push(b'}');
 }
 

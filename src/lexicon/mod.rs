@@ -6,7 +6,10 @@
 //! directory given with `--lexicons DIR` replaces any file it contains.
 //! Loading validates every row and reports errors with the file and line.
 
+pub mod chart;
 pub mod pattern;
+
+pub use chart::{ChartWords, DocKind, DocumentHeader, Role, Scope, Time};
 
 pub use pattern::Pattern;
 use std::collections::HashSet;
@@ -61,7 +64,7 @@ pub enum LexiconError {
     },
 }
 
-fn invalid(file: &str, line: usize, message: impl Into<String>) -> LexiconError {
+pub(crate) fn invalid(file: &str, line: usize, message: impl Into<String>) -> LexiconError {
     LexiconError::Invalid {
         origin: Origin {
             file: file.to_string(),
@@ -427,6 +430,10 @@ pub struct Lexicons {
     pub gaps: Vec<GapQuery>,
     /// `scorer_words.tsv`.
     pub scorer_words: ScorerWords,
+    /// `documents.tsv`.
+    pub documents: Vec<DocumentHeader>,
+    /// `chart_words.tsv`.
+    pub chart_words: ChartWords,
 }
 
 /// The word lists of `scorer_words.tsv` (see the file for what each does).
@@ -466,18 +473,30 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "scorer_words.tsv",
         include_str!("../../lexicons/scorer_words.tsv"),
     ),
+    (
+        "documents.tsv",
+        include_str!("../../lexicons/documents.tsv"),
+    ),
+    (
+        "chart_words.tsv",
+        include_str!("../../lexicons/chart_words.tsv"),
+    ),
 ];
 
 /// A table file split into rows: (line number, fields).
-struct Table<'a> {
-    file: &'a str,
-    rows: Vec<(usize, Vec<&'a str>)>,
+pub(crate) struct Table<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) rows: Vec<(usize, Vec<&'a str>)>,
 }
 
 impl<'a> Table<'a> {
     /// Splits `text` into rows, skipping blank and `#` lines, and checks that
     /// the first row is exactly `header`.
-    fn parse(file: &'a str, text: &'a str, header: &[&str]) -> Result<Self, LexiconError> {
+    pub(crate) fn parse(
+        file: &'a str,
+        text: &'a str,
+        header: &[&str],
+    ) -> Result<Self, LexiconError> {
         let mut rows = Vec::new();
         let mut seen_header = false;
         for (i, line) in text.lines().enumerate() {
@@ -575,7 +594,13 @@ impl Lexicons {
         let gaps = parse_gaps(f, t)?;
         let (f, t) = get(7);
         let scorer_words = parse_scorer_words(f, t)?;
+        let (f, t) = get(8);
+        let documents = chart::parse_documents(f, t)?;
+        let (f, t) = get(9);
+        let chart_words = chart::parse_chart_words(f, t)?;
         Ok(Lexicons {
+            documents,
+            chart_words,
             concepts,
             rules,
             sections,

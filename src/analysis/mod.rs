@@ -2,13 +2,18 @@
 //! (concepts and levels), their assertions and the level each finding is
 //! stated at. The scorer reads it; reports render it.
 
+pub mod chart;
+
 use crate::context::assertion::{Assertion, ContextEngine, Label, Trigger};
+use crate::context::document::{DocumentSplitter, Documents};
 use crate::context::section::{Sectionizer, SentenceSection};
+use crate::context::statement::StatementReader;
 use crate::find::levels::{find_levels_at, LevelKind, LevelMention};
 use crate::find::matcher::MultiMatcher;
 use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
 use crate::spine::{Region, RegionSet, C7_T1};
 use crate::text::Normalized;
+pub use chart::Discount;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -56,6 +61,10 @@ pub struct Term {
     pub assertion: Assertion,
     /// Where it is stated to be (findings and pain; levels place themselves).
     pub placement: Placement,
+    /// Index of its document in [`Analysis::documents`].
+    pub document: usize,
+    /// Why it does not count as a statement of the chart, if it does not.
+    pub discount: Option<Discount>,
 }
 
 impl Term {
@@ -78,6 +87,8 @@ pub struct Analysis {
     pub triggers: Vec<Trigger>,
     /// Concepts and levels, by start.
     pub terms: Vec<Term>,
+    /// The documents of the export.
+    pub documents: Documents,
 }
 
 /// The assertion of one span, with what explains it.
@@ -102,6 +113,8 @@ pub struct Analyzer {
     /// The assertion engine.
     pub context: ContextEngine,
     sectionizer: Sectionizer,
+    splitter: DocumentSplitter,
+    reader: StatementReader,
     /// The region of each region-word concept (index as in `concepts`).
     concept_region: Vec<Option<Region>>,
     /// Concept names and rule literals for output records, shared with
@@ -129,6 +142,8 @@ impl Analyzer {
             ),
             context,
             sectionizer: Sectionizer::new(&lexicons.sections),
+            splitter: DocumentSplitter::new(&lexicons),
+            reader: StatementReader::new(&lexicons.chart_words),
             concept_names: lexicons
                 .concepts
                 .iter()
@@ -188,6 +203,8 @@ impl Analyzer {
                 sentence: 0,
                 assertion: Assertion::default(),
                 placement: Placement::default(),
+                document: 0,
+                discount: None,
             });
         }
         for m in find_levels_at(flat, &found.probes) {
@@ -203,6 +220,8 @@ impl Analyzer {
                     regions: m.regions,
                 },
                 kind: TermKind::Level(m),
+                document: 0,
+                discount: None,
             });
         }
         terms.sort_by_key(|t| (t.start, t.end));
@@ -228,8 +247,14 @@ impl Analyzer {
             sections,
             triggers,
             terms,
+            documents: Documents::default(),
         };
         self.place(&mut analysis);
+        analysis.documents = self.splitter.split(&analysis.norm.text, |line| {
+            self.sectionizer.opens_section(line)
+        });
+        let (lex, reader, docs) = (&self.lexicons, &self.reader, &analysis.documents.clone());
+        chart::read_chart(lex, reader, docs, &mut analysis);
         analysis
     }
 

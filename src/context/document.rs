@@ -1,0 +1,289 @@
+//! Documents inside one export: an encounter export joins a questionnaire,
+//! a triage note, the provider's note, radiology reports, addenda, orders
+//! and after-visit summaries. Each gets a kind, a speaker (role) and a
+//! place in time from `documents.tsv`, so later stages can weigh what each
+//! says (DOMAIN.md, "Reading a whole chart").
+//!
+//! A document header opens a line: its words are in capitals ("ADDENDUM",
+//! "[D] MRI CERVICAL SPINE", "======== FINAL REPORT"), or in any case when
+//! a colon, parenthesis or dash follows ("Previous HPI (copied from ...):").
+//! A line whose label says it was copied ("copied from note dated ...")
+//! opens a copied block. `document` headers last until the next header or
+//! a separator line (`-----`, `=====`); `block` headers also end at a blank
+//! line or at a clinical section header; `line` headers cover their line.
+
+use crate::lexicon::{DocKind, DocumentHeader, Lexicons, Role, Scope, Time};
+use std::ops::Range;
+
+/// One document of an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Position in the export (0 = the first document).
+    pub index: usize,
+    /// Byte where its header line starts.
+    pub start: usize,
+    /// What it is.
+    pub kind: DocKind,
+    /// Who speaks.
+    pub role: Role,
+    /// Its place in time.
+    pub time: Time,
+    /// The `documents.tsv` line of the header that opened it (0: none).
+    pub rule_line: usize,
+}
+
+/// The documents of a text and which one each byte belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Documents {
+    /// The documents, in text order.
+    pub docs: Vec<Document>,
+    /// Stretches of text and their document (index into `docs`), in order,
+    /// covering the text.
+    pub spans: Vec<(Range<usize>, usize)>,
+}
+
+impl Documents {
+    /// The document of byte `at`.
+    pub fn at(&self, at: usize) -> &Document {
+        let k = self.spans.partition_point(|(r, _)| r.end <= at);
+        let d = self.spans.get(k).map_or(0, |(_, d)| *d);
+        &self.docs[d]
+    }
+
+    /// Does a document of `time` open after byte `at`?
+    pub fn later(&self, at: usize, time: Time) -> bool {
+        self.docs.iter().any(|d| d.start > at && d.time == time)
+    }
+}
+
+/// Compiled document headers.
+#[derive(Debug, Clone)]
+pub struct DocumentSplitter {
+    /// Headers, longest first.
+    headers: Vec<DocumentHeader>,
+    copied: Vec<String>,
+}
+
+impl DocumentSplitter {
+    /// Builds the splitter from the lexicons.
+    pub fn new(lex: &Lexicons) -> Self {
+        let mut headers = lex.documents.clone();
+        headers.sort_by_key(|h| std::cmp::Reverse(h.header.len()));
+        DocumentSplitter {
+            headers,
+            copied: lex.chart_words.copied_marker.clone(),
+        }
+    }
+
+    /// Splits `text` (normalised, with its line breaks) into documents.
+    /// `section_line` says whether a line opens a clinical section (which
+    /// ends a block).
+    pub fn split(&self, text: &str, section_line: impl Fn(&str) -> bool) -> Documents {
+        let mut out = Documents {
+            docs: vec![note(0)],
+            spans: Vec::new(),
+        };
+        // The enclosing document and the open block or line, if any.
+        let (mut outer, mut inner): (usize, Option<(usize, Scope)>) = (0, None);
+        let mut pos = 0;
+        let mut span_start = 0;
+        let mut current = 0;
+        for line in text.split_inclusive('\n') {
+            let body = line.trim_end_matches(['\n', '\r']);
+            let blank = body.trim().is_empty();
+            let opened = self.header_of(body).map(|h| {
+                let mut d = doc(out.docs.len(), pos, h);
+                if self.is_copied(body) && h.scope != Scope::Document {
+                    (d.kind, d.time) = (DocKind::Copied, Time::Copied);
+                }
+                (d, h.scope)
+            });
+            let opened = opened.or_else(|| {
+                self.is_copied(body).then(|| {
+                    let mut d = note(out.docs.len());
+                    (d.start, d.kind, d.time, d.role) =
+                        (pos, DocKind::Copied, Time::Copied, Role::Provider);
+                    (d, Scope::Block)
+                })
+            });
+            // Where the open block or line ends.
+            if let Some((_, scope)) = inner {
+                let ends = match scope {
+                    Scope::Line => true,
+                    Scope::Block => blank || opened.is_some() || section_line(body),
+                    Scope::Document => false,
+                };
+                if ends && (scope == Scope::Line || pos > 0) {
+                    inner = None;
+                }
+            }
+            let next = if let Some((d, scope)) = opened {
+                let k = d.index;
+                out.docs.push(d);
+                match scope {
+                    Scope::Document => {
+                        outer = k;
+                        inner = None;
+                    }
+                    _ => inner = Some((k, scope)),
+                }
+                k
+            } else if is_separator(body) {
+                inner = None;
+                let k = out.docs.len();
+                out.docs.push(Document {
+                    start: pos,
+                    ..note(k)
+                });
+                outer = k;
+                k
+            } else {
+                inner.map_or(outer, |(k, _)| k)
+            };
+            if next != current {
+                if pos > span_start {
+                    out.spans.push((span_start..pos, current));
+                }
+                span_start = pos;
+                current = next;
+            }
+            pos += line.len();
+            // A line-scoped header covers its own line only.
+            if matches!(inner, Some((_, Scope::Line))) {
+                inner = None;
+            }
+        }
+        out.spans
+            .push((span_start..text.len().max(span_start), current));
+        out
+    }
+
+    /// The header that opens `line`, if any.
+    fn header_of(&self, line: &str) -> Option<&DocumentHeader> {
+        let rest = strip_markers(line);
+        let lower_prefix = |n: usize| rest.get(..n).map(|p| p.to_ascii_lowercase());
+        self.headers.iter().find(|h| {
+            let n = h.header.len();
+            if lower_prefix(n).as_deref() != Some(h.header.as_str()) {
+                return false;
+            }
+            let after = &rest[n..];
+            let boundary =
+                after.is_empty() || after.starts_with([' ', ':', '-', '(', ',', '/', '\t', '|']);
+            let caps = !rest[..n].chars().any(|c| c.is_lowercase());
+            let labelled =
+                after.starts_with([':', '(']) || after.starts_with(" -") || after.starts_with(" (");
+            boundary && (caps || labelled)
+        })
+    }
+
+    /// Does the line's label (before its first colon) say it was copied?
+    fn is_copied(&self, line: &str) -> bool {
+        let label = match line.find(':') {
+            Some(p) if p < 120 => &line[..p],
+            _ => return false,
+        };
+        let label = label.to_ascii_lowercase();
+        self.copied.iter().any(|m| label.contains(m.as_str()))
+    }
+}
+
+fn note(index: usize) -> Document {
+    Document {
+        index,
+        start: 0,
+        kind: DocKind::Note,
+        role: Role::Provider,
+        time: Time::Current,
+        rule_line: 0,
+    }
+}
+
+fn doc(index: usize, start: usize, h: &DocumentHeader) -> Document {
+    Document {
+        index,
+        start,
+        kind: h.kind,
+        role: h.role,
+        time: h.time,
+        rule_line: h.line,
+    }
+}
+
+/// The line without leading space and list or banner markers: `[A]`,
+/// `***`, `====`, `#`, `DOCUMENT 2 -`.
+fn strip_markers(line: &str) -> &str {
+    let mut s = line.trim_start();
+    loop {
+        let before = s.len();
+        s = s
+            .trim_start_matches(['*', '=', '#', '-', '~', '_', '>'])
+            .trim_start();
+        if s.starts_with('[') {
+            if let Some(p) = s[..s.len().min(5)].find(']') {
+                s = s[p + 1..].trim_start();
+            }
+        }
+        if s.len() >= 9 && s[..9].eq_ignore_ascii_case("document ") {
+            let t = s[9..].trim_start_matches(|c: char| c.is_ascii_digit());
+            if t.len() < s.len() - 9 {
+                s = t.trim_start_matches([' ', ':', '-', '.']);
+            }
+        }
+        if s.len() == before {
+            return s;
+        }
+    }
+}
+
+/// A line made only of `-`, `=`, `_`, `*` or `~` (five or more).
+fn is_separator(line: &str) -> bool {
+    let t = line.trim();
+    t.len() >= 5
+        && t.bytes()
+            .all(|b| matches!(b, b'-' | b'=' | b'_' | b'*' | b'~' | b' '))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(String, &'static str, &'static str)> {
+        let lex = Lexicons::builtin();
+        let d = DocumentSplitter::new(&lex).split(text, |l| l.starts_with("HPI:"));
+        d.spans
+            .iter()
+            .map(|(r, k)| {
+                let doc = &d.docs[*k];
+                (
+                    text[r.clone()].trim().to_string(),
+                    doc.kind.name(),
+                    doc.time.name(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn headers_open_documents_and_blocks_end() {
+        let k = kinds("PATIENT QUESTIONNAIRE (portal):\n  Arm pain [x] no\n\nHPI: neck pain.\nADDENDUM 02/01: corrected.\n");
+        assert_eq!(k[0].1, "questionnaire");
+        assert_eq!(k[1], ("HPI: neck pain.".to_string(), "note", "current"));
+        assert_eq!(k[2].1, "addendum");
+    }
+
+    #[test]
+    fn copied_labels_and_banners() {
+        let k = kinds("HPI: today.\nPrevious HPI (copied from note dated 01/02): old text.\nHPI: new.\n======== FINAL REPORT\nNo herniation.\n");
+        assert_eq!(k[1].2, "copied");
+        assert_eq!(k[2].2, "current");
+        assert_eq!(k[3].2, "final");
+    }
+
+    #[test]
+    fn prose_starting_with_a_header_word_opens_nothing() {
+        let k = kinds("Final diagnosis is pending.\nMri shows a bulge.\n");
+        assert_eq!(k.len(), 1);
+        assert_eq!(k[0].1, "note");
+    }
+}
