@@ -25,6 +25,42 @@ struct Case {
     billed_agrees: Option<bool>,
     #[serde(default)]
     elements: BTreeMap<String, toml::Value>,
+    /// Matched text of a span -> the discount it must carry (`none`: it
+    /// must count).
+    #[serde(default)]
+    discounts: BTreeMap<String, String>,
+    /// Matched text of a span -> the kind of document it must be in.
+    #[serde(default)]
+    documents: BTreeMap<String, String>,
+}
+
+/// The discount of the first evidence span whose text is `text`.
+fn check_discount(rec: &m53audit::Record, text: &str, want: &str) -> Result<(), String> {
+    let span = rec
+        .evidence
+        .iter()
+        .find(|e| e.text == text)
+        .ok_or_else(|| format!("no evidence span `{text}`"))?;
+    let got = span.discount.as_ref().map_or("none", |d| d.kind);
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("discount of `{text}`: want {want}, got {got}"))
+    }
+}
+
+/// The document kind of the first evidence span whose text is `text`.
+fn check_document(rec: &m53audit::Record, text: &str, want: &str) -> Result<(), String> {
+    let span = rec
+        .evidence
+        .iter()
+        .find(|e| e.text == text)
+        .ok_or_else(|| format!("no evidence span `{text}`"))?;
+    if span.document.kind == want {
+        Ok(())
+    } else {
+        Err(format!("document of `{text}`: want {want}, got {}", span.document.kind))
+    }
 }
 
 fn element_matches(rec: &m53audit::Record, name: &str, want: &toml::Value) -> Result<(), String> {
@@ -118,6 +154,16 @@ fn named_cases() {
             }
             for (name, want) in &case.elements {
                 if let Err(e) = element_matches(&rec, name, want) {
+                    errs.push(e);
+                }
+            }
+            for (text, want) in &case.discounts {
+                if let Err(e) = check_discount(&rec, text, want) {
+                    errs.push(e);
+                }
+            }
+            for (text, want) in &case.documents {
+                if let Err(e) = check_document(&rec, text, want) {
                     errs.push(e);
                 }
             }

@@ -80,6 +80,7 @@ pub(super) fn read_chart(
                 .get(t.sentence)
                 .is_some_and(|s| s.kind.is_diagnostic())
     });
+    let last_final = docs.last_start(Time::Final);
     for k in 0..a.terms.len() {
         let (cat, is_place) = category(lex, &a.terms[k]);
         let t = &a.terms[k];
@@ -131,7 +132,7 @@ pub(super) fn read_chart(
             (Role::Patient | Role::Nurse, _) if pathology && provider_assesses => {
                 Some(Discount::Reported)
             }
-            (_, Time::Preliminary) if docs.later(doc.start, Time::Final) => {
+            (_, Time::Preliminary) if last_final.is_some_and(|f| f > doc.start) => {
                 Some(Discount::Preliminary)
             }
             _ => None,
@@ -189,11 +190,13 @@ const CANDIDATES: usize = 64;
 /// place (or at no level) as overruled.
 fn overrule(lex: &Lexicons, docs: &Documents, a: &mut Analysis) {
     let concept = |t: &Term| match t.kind {
-        TermKind::Concept(i) if lex.concepts[i].category.is_pathology() => Some(i),
+        TermKind::Concept(i) if lex.concepts[i].category.is_pathology() => {
+            Some(lex.concepts[i].concept.as_str())
+        }
         _ => None,
     };
     // Negations by concept (the last CANDIDATES of each).
-    let mut negations: rustc_hash::FxHashMap<usize, Vec<usize>> = Default::default();
+    let mut negations: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (k, t) in a.terms.iter().enumerate() {
         if let (Some(c), Label::Negated, None) = (concept(t), t.label(), t.discount) {
             let v = negations.entry(c).or_default();
@@ -229,6 +232,7 @@ fn overrule(lex: &Lexicons, docs: &Documents, a: &mut Analysis) {
 fn same_place(neg: &Term, aff: &Term) -> bool {
     let (n, f) = (&neg.placement, &aff.placement);
     !n.is_placed()
+        || (!f.is_placed() && n.at_c7_t1())
         || (f.is_placed()
             && (n.segments & f.segments != 0 || n.regions.iter().any(|r| f.regions.contains(r))))
 }

@@ -342,6 +342,8 @@ impl Analyzer {
                 .get(t.sentence)
                 .cloned()
                 .unwrap_or(0..text.len());
+            // A table row is a statement of its own: its place is on its line.
+            let sent = table_row(text, &sent, t.start).unwrap_or(sent);
             let clause = clause_of(&self.context, &a.triggers, &sent, t.start, t.end);
             let p = Some(levels_in(&clause, false))
                 .filter(Placement::is_placed)
@@ -387,6 +389,30 @@ pub fn clause_of(
         }
     }
     lo..hi
+}
+
+/// The part of `sent` on the line of byte `at` when that line is a table
+/// row (it has `|` or tab columns).
+fn table_row(text: &str, sent: &Range<usize>, at: usize) -> Option<Range<usize>> {
+    // A row is short: look for its line ends within ROW bytes only, so the
+    // step stays linear in a long sentence with many terms.
+    const ROW: usize = 512;
+    let bytes = text.as_bytes();
+    let from = sent.start.max(at.saturating_sub(ROW));
+    let to = sent.end.min(at + ROW);
+    let lo = match memchr::memrchr(b'\n', &bytes[from..at]) {
+        Some(p) => from + p + 1,
+        None if from == sent.start => sent.start,
+        None => return None,
+    };
+    let hi = match memchr::memchr(b'\n', &bytes[at..to]) {
+        Some(p) => at + p,
+        None if to == sent.end => sent.end,
+        None => return None,
+    };
+    let line = &bytes[lo..hi];
+    let row = (lo, hi) != (sent.start, sent.end) && memchr::memchr2(b'|', b'\t', line).is_some();
+    row.then_some(lo..hi)
 }
 
 /// Levels named in a line-opening label (`C7-T1: ...`, `Cervicothoracic

@@ -50,9 +50,10 @@ impl Documents {
         &self.docs[d]
     }
 
-    /// Does a document of `time` open after byte `at`?
-    pub fn later(&self, at: usize, time: Time) -> bool {
-        self.docs.iter().any(|d| d.start > at && d.time == time)
+    /// The start of the last document of `time`, if any (a document that
+    /// opens after byte `b` exists when this is greater than `b`).
+    pub fn last_start(&self, time: Time) -> Option<usize> {
+        self.docs.iter().filter(|d| d.time == time).map(|d| d.start).max()
     }
 }
 
@@ -219,12 +220,14 @@ fn strip_markers(line: &str) -> &str {
         s = s
             .trim_start_matches(['*', '=', '#', '-', '~', '_', '>'])
             .trim_start();
-        if s.starts_with('[') {
-            if let Some(p) = s[..s.len().min(5)].find(']') {
-                s = s[p + 1..].trim_start();
+        for (open, close) in [('[', ']'), ('(', ')')] {
+            if s.starts_with(open) {
+                if let Some(p) = s[..crate::text::floor_char_boundary(s, s.len().min(5))].find(close) {
+                    s = s[p + 1..].trim_start();
+                }
             }
         }
-        if s.len() >= 9 && s[..9].eq_ignore_ascii_case("document ") {
+        if s.len() >= 9 && s.as_bytes()[..9].eq_ignore_ascii_case(b"document ") {
             let t = s[9..].trim_start_matches(|c: char| c.is_ascii_digit());
             if t.len() < s.len() - 9 {
                 s = t.trim_start_matches([' ', ':', '-', '.']);
@@ -285,5 +288,12 @@ mod tests {
         let k = kinds("Final diagnosis is pending.\nMri shows a bulge.\n");
         assert_eq!(k.len(), 1);
         assert_eq!(k[0].1, "note");
+    }
+
+    #[test]
+    fn numbered_banners() {
+        let k = kinds("-----\n(1) PATIENT INTAKE QUESTIONNAIRE -- kiosk\nherniated disc\n-----\n(2) ROOMING / TRIAGE\n");
+        assert_eq!(k[1].1, "questionnaire");
+        assert_eq!(k[3].1, "triage");
     }
 }

@@ -86,7 +86,7 @@ impl StatementReader {
                 .iter()
                 .any(|w| contains_word_ignore_ascii_case(s, w))
         };
-        near(tail(clause_tail(before), 48)) || near(head(clause_head(after), 48))
+        near(tail(clause_tail(before), 64)) || near(head(clause_head(after), 48))
     }
 
     /// A code token before the term on its line, with a code-field label

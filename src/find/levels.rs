@@ -84,7 +84,7 @@ fn grammar() -> &'static Grammar {
         )
         .unwrap(),
         landmark_before: crate::lexicon::pattern::compile_regex(
-            r"\b(?:below|above|beneath|inferior to|superior to|caudal to|cranial to|adjacent to)(?: the)? $",
+            r"(?:\b(?:below|above|beneath|inferior to|superior to|caudal to|cranial to|adjacent to)(?: the)? |\b(?:dermatomes?|myotomes?|dermatomal|myotomal)(?: [ctls] ?\d{1,2} ?- ?[ctls]? ?\d{1,2} (?:and|to|,) ?)? )$",
         )
         .unwrap(),
         landmark_after: crate::lexicon::pattern::compile_regex(
