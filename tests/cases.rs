@@ -59,7 +59,10 @@ fn check_document(rec: &m53audit::Record, text: &str, want: &str) -> Result<(), 
     if span.document.kind == want {
         Ok(())
     } else {
-        Err(format!("document of `{text}`: want {want}, got {}", span.document.kind))
+        Err(format!(
+            "document of `{text}`: want {want}, got {}",
+            span.document.kind
+        ))
     }
 }
 

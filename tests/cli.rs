@@ -212,6 +212,26 @@ fn eval_min_accuracy_fails_below_the_floor() {
 }
 
 #[test]
+fn eval_counts_false_supported_against_its_ceiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let gold = dir.path().join("g.jsonl");
+    let line = |id: &str, verdict: &str| {
+        format!("{{\"id\":\"{id}\",\"text\":\"Assessment: C7-T1 facet syndrome.\",\"billed\":[],\"expect\":{{\"verdict\":\"{verdict}\",\"codes\":[],\"elements\":{{}}}}}}\n")
+    };
+    std::fs::write(&gold, line("a", "supported") + &line("b", "insufficient")).unwrap();
+    let run = |max: &str| {
+        bin()
+            .args(["eval", gold.to_str().unwrap(), "--max-false-supported", max])
+            .output()
+            .unwrap()
+    };
+    let strict = run("0");
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stdout).contains("false supported: 1"));
+    assert_eq!(run("1").status.code(), Some(0));
+}
+
+#[test]
 fn mtsamples_never_supports_a_procedure_or_normal_level() {
     let Some(csv) = shared("corpora/mtsamples/mtsamples.csv") else {
         eprintln!("shared/ not present; skipping");

@@ -55,7 +55,7 @@ fn build_report(dir: &Path) -> PathBuf {
     let notes = [
         serde_json::json!({"id": "ok-1", "billed": ["M53.83"], "text": "Assessment: C7-T1 facet syndrome, non-degenerative. No radiculopathy. MRI 01/2026: no disc herniation at C7-T1."}),
         serde_json::json!({"id": "ok-2", "billed": ["M53.83"], "text": "Assessment: Neck pain (cervicalgia). No structural diagnosis."}),
-        serde_json::json!({"id": "ok-3", "billed": [], "text": "Impression: C7\u{2013}T1 disc protrusion. Possible annular tear."}),
+        serde_json::json!({"id": "ok-3", "billed": [], "text": "REFERRAL ORDER: Dx: M53.83 Other specified dorsopathies, cervicothoracic region.\nImpression: C7\u{2013}T1 disc protrusion. Possible annular tear."}),
         serde_json::json!({"id": HOSTILE_ID, "billed": ["M53.83"], "text": "</script><script>document.title='PWNED-SCRIPT'</script> \" </textarea><img src=x onerror=\"document.title='PWNED-IMG'\"> Assessment: C7-T1 ligamentous thickening."}),
         serde_json::json!({"id": "bad-utf8"}),
     ];
@@ -181,6 +181,24 @@ fn report_works_in_headless_chromium() {
             || dom.contains("data-element=\"pathology\"")
     );
     assert!(dom.contains("<mark"));
+
+    // A chart-reading discount: the code description in the referral is
+    // struck through, its document and reason on hover.
+    let (dom, log) = dump_dom(&browser, &format!("{url}#note=ok-3"));
+    assert!(
+        dom.contains("data-note-ready=\"ok-3\""),
+        "note did not open:\n{log}"
+    );
+    let mark = dom
+        .split("<mark ")
+        .find(|m| m.contains(">Other specified dorsopathies</mark>"))
+        .unwrap_or_else(|| panic!("no mark for the code description:\n{dom}"));
+    assert!(mark.contains(" discounted\""), "{mark}");
+    assert!(
+        mark.contains("document 2 order")
+            && mark.contains("does not count: a code in an order or billing field"),
+        "{mark}"
+    );
 
     // The hostile note opened: its text is text.
     let hostile_hash = HOSTILE_ID

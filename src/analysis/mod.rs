@@ -327,6 +327,7 @@ impl Analyzer {
             }
             p
         };
+        let rows = row_labels(terms, text, &a.sentences, &a.sections);
         let mut placements = Vec::with_capacity(terms.len());
         for t in terms {
             let needs = matches!(
@@ -351,6 +352,7 @@ impl Analyzer {
                 .or_else(|| Some(levels_in(&sent, false)).filter(Placement::is_placed))
                 .or_else(|| Some(levels_in(&sent, true)).filter(Placement::is_placed))
                 .or_else(|| Some(line_label(terms, text, &sent)).filter(Placement::is_placed))
+                .or_else(|| rows.get(t.sentence).copied().filter(Placement::is_placed))
                 .or_else(|| Some(words_in(&clause)).filter(Placement::is_placed))
                 .or_else(|| Some(words_in(&sent)).filter(Placement::is_placed));
             placements.push(p);
@@ -413,6 +415,53 @@ fn table_row(text: &str, sent: &Range<usize>, at: usize) -> Option<Range<usize>>
     let line = &bytes[lo..hi];
     let row = (lo, hi) != (sent.start, sent.end) && memchr::memchr2(b'|', b'\t', line).is_some();
     row.then_some(lo..hi)
+}
+
+/// Level-by-level reports ("C5-6: There is a protrusion. The protrusion
+/// measures 3 mm."): the level label that opens a sentence places the
+/// sentences after it on the same line and in the same section, until the
+/// next label. Transcriptions that join a report's lines into one line read
+/// as the report does. One pass over the sentences.
+fn row_labels(
+    terms: &[Term],
+    text: &str,
+    sentences: &[Range<usize>],
+    sections: &[SentenceSection],
+) -> Vec<Placement> {
+    let mut out = Vec::with_capacity(sentences.len());
+    let mut current = Placement::default();
+    let mut k = 0;
+    for (i, s) in sentences.iter().enumerate() {
+        while k < terms.len() && terms[k].start < s.start {
+            k += 1;
+        }
+        let new_line = s.start > 0 && text[..s.start].trim_end_matches([' ', ',']).ends_with('\n');
+        let new_section = i > 0 && sections[i].kind != sections[i - 1].kind;
+        if new_line || new_section || sections[i].header_end.is_some() {
+            current = Placement::default();
+        }
+        if let Some(p) = opening_label(terms.get(k), text, s) {
+            current = p;
+        }
+        out.push(current);
+    }
+    out
+}
+
+/// The placement of a level that opens `sent` as a label (`C5-6:`).
+fn opening_label(first: Option<&Term>, text: &str, sent: &Range<usize>) -> Option<Placement> {
+    let t = first?;
+    let TermKind::Level(m) = &t.kind else {
+        return None;
+    };
+    let lead = text.get(sent.start..t.start)?;
+    let labelled = lead.trim_matches([' ', ',', '-', '*']).is_empty()
+        && text[t.end..].trim_start().starts_with(':')
+        && !m.landmark;
+    labelled.then_some(Placement {
+        segments: m.segments,
+        regions: m.regions,
+    })
 }
 
 /// Levels named in a line-opening label (`C7-T1: ...`, `Cervicothoracic

@@ -154,6 +154,10 @@ pub struct EvalArgs {
     /// Exit with status 1 when verdict accuracy is below X (0-1).
     #[arg(long, value_name = "X")]
     pub min_accuracy: Option<f64>,
+    /// Exit with status 1 when more than N notes that do not support M53.83
+    /// are called `supported` (the error that clears a claim a payer denies).
+    #[arg(long, value_name = "N")]
+    pub max_false_supported: Option<usize>,
 }
 
 /// `assert` arguments.
@@ -223,7 +227,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         }
         Command::Eval(e) => {
             let auditor = auditor(&cli.lexicons)?;
-            crate::commands::eval::run(&auditor, &e.gold, e.json, e.min_accuracy)
+            crate::commands::eval::run(
+                &auditor,
+                &e.gold,
+                e.json,
+                e.min_accuracy,
+                e.max_false_supported,
+            )
         }
         Command::Assert(a) => {
             let auditor = auditor(&cli.lexicons)?;

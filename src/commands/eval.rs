@@ -265,6 +265,10 @@ pub fn render(r: &Report) -> String {
     s.push_str(&format!("notes: {}\n", r.notes));
     s.push_str(&format!("verdict accuracy: {:.3}\n", r.verdict_accuracy));
     s.push_str(&format!(
+        "false supported: {} (notes that do not support M53.83 called supported)\n",
+        false_supported(r)
+    ));
+    s.push_str(&format!(
         "exact code agreement: {:.3} (more_specific notes: {:.3})\n",
         r.code_exact_agreement, r.code_exact_agreement_more_specific
     ));
@@ -329,8 +333,25 @@ pub fn render(r: &Report) -> String {
     s
 }
 
-/// Runs `eval`.
-pub fn run(auditor: &Auditor, path: &Path, json: bool, min_accuracy: Option<f64>) -> Result<i32> {
+/// Notes called `supported` whose gold verdict is another.
+pub fn false_supported(report: &Report) -> usize {
+    report
+        .confusion
+        .iter()
+        .filter(|(expected, _)| expected.as_str() != "supported")
+        .filter_map(|(_, got)| got.get("supported"))
+        .sum()
+}
+
+/// Runs `eval`; exits 1 below the accuracy floor or above the allowed
+/// number of false `supported` verdicts.
+pub fn run(
+    auditor: &Auditor,
+    path: &Path,
+    json: bool,
+    min_accuracy: Option<f64>,
+    max_false_supported: Option<usize>,
+) -> Result<i32> {
     let gold = read_gold(path)?;
     if gold.is_empty() {
         anyhow::bail!("{}: no gold records", path.display());
@@ -351,6 +372,13 @@ pub fn run(auditor: &Auditor, path: &Path, json: bool, min_accuracy: Option<f64>
                 "m53audit: verdict accuracy {:.3} is below the floor {:.3}",
                 report.verdict_accuracy, min
             );
+            return Ok(1);
+        }
+    }
+    if let Some(max) = max_false_supported {
+        let n = false_supported(&report);
+        if n > max {
+            eprintln!("m53audit: {n} notes falsely called supported (at most {max} allowed)");
             return Ok(1);
         }
     }

@@ -68,6 +68,13 @@ struct Style {
 const RESET: &str = "\x1b[0m";
 
 fn style(e: &Evidence) -> Style {
+    if e.discount.is_some() {
+        // Struck through and dimmed: present in the text, not counted.
+        return Style {
+            on: "\x1b[2;9m",
+            off: RESET,
+        };
+    }
     let on = match (e.assertion, e.category) {
         ("negated", _) => "\x1b[9;31m",
         ("uncertain", _) => "\x1b[4;33m",
@@ -160,6 +167,7 @@ pub fn render(rec: &Record, text: &str, color: bool) -> String {
     for n in &rec.notes {
         s.push_str(&format!("\nNote for the coder: {n}\n"));
     }
+    s.push_str(&discounted(rec, &b));
     s.push_str(&format!(
         "\n{}  {}\n\n",
         b("Note text"),
@@ -175,6 +183,53 @@ pub fn render(rec: &Record, text: &str, color: bool) -> String {
     s.push_str(&highlight(text, &rec.evidence, color));
     if !text.ends_with('\n') {
         s.push('\n');
+    }
+    s
+}
+
+/// The spans that do not count (DOMAIN.md, "Reading a whole chart"), each
+/// with its document and reason; and the export's documents when it has
+/// more than one.
+fn discounted(rec: &Record, b: &dyn Fn(&str) -> String) -> String {
+    let mut s = String::new();
+    let mut docs: Vec<(usize, &str, &str, &str)> = rec
+        .evidence
+        .iter()
+        .map(|e| {
+            (
+                e.document.index,
+                e.document.kind,
+                e.document.role,
+                e.document.time,
+            )
+        })
+        .collect();
+    docs.sort();
+    docs.dedup();
+    if docs.len() > 1 {
+        s.push_str(&format!("\n{}\n", b("Documents in this text")));
+        for (i, kind, role, time) in &docs {
+            s.push_str(&format!("  {}. {kind} (by {role}, {time})\n", i + 1));
+        }
+    }
+    let spans: Vec<_> = rec
+        .evidence
+        .iter()
+        .filter(|e| e.discount.is_some())
+        .collect();
+    if !spans.is_empty() {
+        s.push_str(&format!("\n{}\n", b("Not counted")));
+        for e in spans {
+            let d = e.discount.as_ref().expect("filtered");
+            s.push_str(&format!(
+                "  \"{}\" @{} in document {} ({}): {}\n",
+                one_line(&e.text),
+                e.start,
+                e.document.index + 1,
+                e.document.kind,
+                d.reason
+            ));
+        }
     }
     s
 }
@@ -212,7 +267,10 @@ fn highlight(text: &str, evidence: &[Evidence], color: bool) -> String {
             s.push_str(span);
             s.push_str(st.off);
         } else {
-            s.push_str(&format!("[{span}]{{{}:{}}}", e.concept, e.assertion));
+            match &e.discount {
+                Some(d) => s.push_str(&format!("[{span}]{{{}:not counted:{}}}", e.concept, d.kind)),
+                None => s.push_str(&format!("[{span}]{{{}:{}}}", e.concept, e.assertion)),
+            }
         }
         pos = e.end;
     }

@@ -53,7 +53,11 @@ impl Documents {
     /// The start of the last document of `time`, if any (a document that
     /// opens after byte `b` exists when this is greater than `b`).
     pub fn last_start(&self, time: Time) -> Option<usize> {
-        self.docs.iter().filter(|d| d.time == time).map(|d| d.start).max()
+        self.docs
+            .iter()
+            .filter(|d| d.time == time)
+            .map(|d| d.start)
+            .max()
     }
 }
 
@@ -222,7 +226,9 @@ fn strip_markers(line: &str) -> &str {
             .trim_start();
         for (open, close) in [('[', ']'), ('(', ')')] {
             if s.starts_with(open) {
-                if let Some(p) = s[..crate::text::floor_char_boundary(s, s.len().min(5))].find(close) {
+                if let Some(p) =
+                    s[..crate::text::floor_char_boundary(s, s.len().min(5))].find(close)
+                {
                     s = s[p + 1..].trim_start();
                 }
             }

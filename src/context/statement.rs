@@ -188,7 +188,7 @@ fn checkbox_before(before: &str) -> Option<Reading> {
     let seg = tail(before, 24);
     let last = |boxes: &[&str]| boxes.iter().filter_map(|b| seg.rfind(b)).max();
     match (last(&EMPTY_BOXES), last(&FULL_BOXES)) {
-        (Some(e), f) if f.is_none_or(|f| f < e) => {
+        (Some(e), f) if f.map_or(true, |f| f < e) => {
             // Only words between the box and the term.
             let gap = &seg[e..];
             (!gap.contains(['|', ':'])).then_some(Reading::Unselected)

@@ -74,8 +74,12 @@ pub fn split(text: &str, abbreviations: &Abbreviations) -> Vec<Range<usize>> {
             }
             b'.' | b'!' | b'?' => {
                 let next = b.get(i + 1).copied();
-                let at_space = matches!(next, None | Some(b' ') | Some(b'\n'));
-                if at_space && ends_sentence(text, start, i, abbreviations) {
+                // ".," joins two lines in transcriptions whose line breaks
+                // became commas ("... nerve roots.,C7-T1: ...").
+                let joined =
+                    next == Some(b',') && b.get(i + 2).is_some_and(|c| !c.is_ascii_digit());
+                let at_space = matches!(next, None | Some(b' ') | Some(b'\n')) || joined;
+                if joined || (at_space && ends_sentence(text, start, i, abbreviations)) {
                     push(&mut out, start, i + 1);
                     start = i + 1;
                 }

@@ -114,7 +114,9 @@ impl<W: Write> Sink for HtmlSink<W> {
                             e.assertion,
                             e.concept,
                             e.decisive,
-                            e.section
+                            e.section,
+                            format!("{} {}", e.document.index + 1, e.document.kind),
+                            e.discount.as_ref().map(|d| d.reason.as_str())
                         ])
                     })
                     .collect();

@@ -108,15 +108,16 @@
   }
 
   function highlight(pre, text, ev) {
-    const spans = ev.map((e, i) => ({ s: e[0], e: e[1], cat: e[2], as: e[3], concept: e[4], decisive: e[5], i }))
+    const spans = ev.map((e, i) => ({ s: e[0], e: e[1], cat: e[2], as: e[3], concept: e[4], decisive: e[5], doc: e[7], discount: e[8], i }))
       .sort((a, b) => a.s - b.s || b.e - a.e);
     const frag = document.createDocumentFragment();
     let pos = 0;
     for (const sp of spans) {
       if (sp.s < pos || sp.e > text.length) continue;
       if (sp.s > pos) frag.appendChild(document.createTextNode(text.slice(pos, sp.s)));
-      const m = el("mark", "ev cat-" + sp.cat + " as-" + sp.as + (sp.decisive ? " decisive" : ""), text.slice(sp.s, sp.e));
-      m.title = sp.concept + " \u2014 " + sp.as;
+      const m = el("mark", "ev cat-" + sp.cat + " as-" + sp.as + (sp.decisive ? " decisive" : "") + (sp.discount ? " discounted" : ""), text.slice(sp.s, sp.e));
+      m.title = sp.concept + " \u2014 " + sp.as + " \u2014 document " + sp.doc + (sp.discount ? " \u2014 does not count: " + sp.discount : "");
+      if (sp.discount) m.dataset.discount = sp.discount;
       m.dataset.assertion = sp.as;
       m.dataset.category = sp.cat;
       m.id = "ev-" + sp.i;
@@ -185,7 +186,7 @@
   function legend() {
     const L = $("legend");
     const items = [["cat-region", "region"], ["cat-dorsopathy", "finding"], ["cat-pain", "pain"], ["cat-imaging", "imaging"], ["cat-chronicity", "chronicity"], ["cat-care", "care"],
-      ["as-negated", "negated / exclusion"], ["as-uncertain", "uncertain"], ["as-historical", "historical / family / hypothetical"], ["decisive", "decided the verdict"]];
+      ["as-negated", "negated / exclusion"], ["as-uncertain", "uncertain"], ["as-historical", "historical / family / hypothetical"], ["decisive", "decided the verdict"], ["discounted", "does not count (hover for why)"]];
     for (const [c, t] of items) L.appendChild(el("span", "ev " + c, t));
   }
 
