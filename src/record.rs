@@ -124,19 +124,22 @@ pub struct Evidence {
     /// The span decided the verdict.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub decisive: bool,
-    /// The document of the export it is in: index and kind.
-    pub document: DocumentRef,
+    /// The document of the export it is in (its `index` in the record's
+    /// `documents`).
+    pub document: usize,
     /// Why the span does not count, if it does not (DOMAIN.md, "Reading a
     /// whole chart"): a machine name and the reason in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountOut>,
 }
 
-/// The document a span is in.
+/// A document of the export that evidence spans are in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct DocumentRef {
     /// Position in the export (0 = first).
     pub index: usize,
+    /// Byte where it starts in the original text.
+    pub start: usize,
     /// questionnaire, triage, provider_note, radiology, addendum ... (`note`
     /// when the text has no document headers).
     pub kind: &'static str,
@@ -179,8 +182,17 @@ pub struct Record {
     pub billed_agrees: Option<bool>,
     /// Coder notes that do not change the verdict.
     pub notes: Vec<String>,
+    /// The documents of the export that evidence spans are in, by index.
+    pub documents: Vec<DocumentRef>,
     /// Evidence spans, by start.
     pub evidence: Vec<Evidence>,
+}
+
+impl Record {
+    /// The document an evidence span is in.
+    pub fn document_of(&self, e: &Evidence) -> Option<&DocumentRef> {
+        self.documents.iter().find(|d| d.index == e.document)
+    }
 }
 
 /// Why a note could not be audited.
@@ -342,7 +354,6 @@ impl Auditor {
                             .map(|s| Name::Static(s.default_trigger()))
                     })
             };
-            let doc = &a.documents.docs[t.document.min(a.documents.docs.len().saturating_sub(1))];
             let discount = t.discount.map(|k| DiscountOut {
                 kind: k.name(),
                 reason: match k {
@@ -365,12 +376,7 @@ impl Auditor {
                 region,
                 trigger,
                 decisive: d.deciding.binary_search(&i).is_ok(),
-                document: DocumentRef {
-                    index: doc.index,
-                    kind: doc.kind.name(),
-                    role: doc.role.name(),
-                    time: doc.time.name(),
-                },
+                document: t.document,
                 discount,
             });
         }
@@ -398,9 +404,27 @@ impl Auditor {
             billed_agrees: billed_agrees(&billed, &d.codes),
             billed,
             notes: d.notes.clone(),
+            documents: documents_of(a, &evidence),
             evidence,
         }
     }
+}
+
+/// The documents the evidence spans are in, by index.
+fn documents_of(a: &Analysis, evidence: &[Evidence]) -> Vec<DocumentRef> {
+    let mut used: Vec<usize> = evidence.iter().map(|e| e.document).collect();
+    used.sort_unstable();
+    used.dedup();
+    used.into_iter()
+        .filter_map(|i| a.documents.docs.get(i))
+        .map(|d| DocumentRef {
+            index: d.index,
+            start: a.norm.original_range(d.start, d.start).0,
+            kind: d.kind.name(),
+            role: d.role.name(),
+            time: d.time.name(),
+        })
+        .collect()
 }
 
 fn status_name(s: Status) -> &'static str {

@@ -56,13 +56,11 @@ fn check_document(rec: &m53audit::Record, text: &str, want: &str) -> Result<(), 
         .iter()
         .find(|e| e.text == text)
         .ok_or_else(|| format!("no evidence span `{text}`"))?;
-    if span.document.kind == want {
+    let got = rec.document_of(span).map_or("none", |d| d.kind);
+    if got == want {
         Ok(())
     } else {
-        Err(format!(
-            "document of `{text}`: want {want}, got {}",
-            span.document.kind
-        ))
+        Err(format!("document of `{text}`: want {want}, got {got}"))
     }
 }
 

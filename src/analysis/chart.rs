@@ -8,7 +8,7 @@
 use super::{Analysis, Term, TermKind};
 use crate::context::assertion::Label;
 use crate::context::document::Documents;
-use crate::context::statement::{Reading, StatementReader, Target};
+use crate::context::statement::{Reading, Scan, StatementReader, Target};
 use crate::lexicon::{ConceptCategory, DocKind, Lexicons, Role, Time};
 
 /// Why a term does not count as a statement of the chart.
@@ -70,6 +70,7 @@ impl Discount {
 pub(super) fn read_chart(
     lex: &Lexicons,
     reader: &StatementReader,
+    scan: &Scan,
     docs: &Documents,
     a: &mut Analysis,
 ) {
@@ -94,6 +95,7 @@ pub(super) fn read_chart(
         let reading = (concept || is_place).then(|| {
             reader.read(
                 &a.norm.text,
+                scan,
                 Target {
                     start: t.start,
                     end: t.end,

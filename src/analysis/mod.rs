@@ -128,6 +128,7 @@ impl Analyzer {
     /// Compiles the matchers for `lexicons`.
     pub fn new(lexicons: Lexicons) -> Self {
         let context = ContextEngine::new(&lexicons.rules);
+        let reader = StatementReader::new(&lexicons.chart_words);
         Analyzer {
             matchers: MultiMatcher::with_probes(
                 vec![
@@ -137,13 +138,14 @@ impl Analyzer {
                         .map(|c| (&c.pattern, &c.anchors[..]))
                         .collect(),
                     context.rule_patterns(),
+                    reader.patterns(),
                 ],
                 &crate::find::levels::probes(),
             ),
             context,
             sectionizer: Sectionizer::new(&lexicons.sections),
             splitter: DocumentSplitter::new(&lexicons),
-            reader: StatementReader::new(&lexicons.chart_words),
+            reader,
             concept_names: lexicons
                 .concepts
                 .iter()
@@ -187,6 +189,7 @@ impl Analyzer {
         // expressions can start.
         let found = self.matchers.find_all(flat);
         let mut lists = found.lists;
+        let scan = self.reader.scan_from_hits(lists.pop().unwrap_or_default());
         let triggers = self
             .context
             .triggers_from_hits(lists.pop().unwrap_or_default());
@@ -253,8 +256,9 @@ impl Analyzer {
         analysis.documents = self.splitter.split(&analysis.norm.text, |line| {
             self.sectionizer.opens_section(line)
         });
-        let (lex, reader, docs) = (&self.lexicons, &self.reader, &analysis.documents.clone());
-        chart::read_chart(lex, reader, docs, &mut analysis);
+        let docs = std::mem::take(&mut analysis.documents);
+        chart::read_chart(&self.lexicons, &self.reader, &scan, &docs, &mut analysis);
+        analysis.documents = docs;
         analysis
     }
 
@@ -263,9 +267,13 @@ impl Analyzer {
     pub fn assert_norm_span(&self, norm: Normalized, start: usize, end: usize) -> SpanAssertion {
         let sentences = crate::text::sentence::split(&norm.text, &self.lexicons.abbreviations);
         let sections = self.sectionizer.assign(&norm.text, &sentences);
-        let triggers = self
-            .context
-            .triggers_from_hits(self.matchers.find(&norm.flat).pop().unwrap_or_default());
+        let triggers = self.context.triggers_from_hits(
+            self.matchers
+                .find(&norm.flat)
+                .into_iter()
+                .nth(1)
+                .unwrap_or_default(),
+        );
         let si = sentences
             .iter()
             .position(|r| r.end > start)

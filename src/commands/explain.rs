@@ -192,24 +192,17 @@ pub fn render(rec: &Record, text: &str, color: bool) -> String {
 /// more than one.
 fn discounted(rec: &Record, b: &dyn Fn(&str) -> String) -> String {
     let mut s = String::new();
-    let mut docs: Vec<(usize, &str, &str, &str)> = rec
-        .evidence
-        .iter()
-        .map(|e| {
-            (
-                e.document.index,
-                e.document.kind,
-                e.document.role,
-                e.document.time,
-            )
-        })
-        .collect();
-    docs.sort();
-    docs.dedup();
-    if docs.len() > 1 {
+    if rec.documents.len() > 1 {
         s.push_str(&format!("\n{}\n", b("Documents in this text")));
-        for (i, kind, role, time) in &docs {
-            s.push_str(&format!("  {}. {kind} (by {role}, {time})\n", i + 1));
+        for d in &rec.documents {
+            s.push_str(&format!(
+                "  {}. {} (by {}, {}) @{}\n",
+                d.index + 1,
+                d.kind,
+                d.role,
+                d.time,
+                d.start
+            ));
         }
     }
     let spans: Vec<_> = rec
@@ -225,8 +218,8 @@ fn discounted(rec: &Record, b: &dyn Fn(&str) -> String) -> String {
                 "  \"{}\" @{} in document {} ({}): {}\n",
                 one_line(&e.text),
                 e.start,
-                e.document.index + 1,
-                e.document.kind,
+                e.document + 1,
+                rec.document_of(e).map_or("note", |d| d.kind),
                 d.reason
             ));
         }

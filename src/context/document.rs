@@ -66,7 +66,10 @@ impl Documents {
 pub struct DocumentSplitter {
     /// Headers, longest first.
     headers: Vec<DocumentHeader>,
-    copied: Vec<String>,
+    /// Indices into `headers` by the header's first letter (a-z).
+    by_letter: [Vec<usize>; 26],
+    /// The copied-text markers (`chart_words.tsv`), case-insensitive.
+    copied: Option<aho_corasick::AhoCorasick>,
 }
 
 impl DocumentSplitter {
@@ -74,9 +77,20 @@ impl DocumentSplitter {
     pub fn new(lex: &Lexicons) -> Self {
         let mut headers = lex.documents.clone();
         headers.sort_by_key(|h| std::cmp::Reverse(h.header.len()));
+        let mut by_letter: [Vec<usize>; 26] = Default::default();
+        for (i, h) in headers.iter().enumerate() {
+            if let Some(c) = h.header.bytes().next().filter(u8::is_ascii_lowercase) {
+                by_letter[(c - b'a') as usize].push(i);
+            }
+        }
         DocumentSplitter {
             headers,
-            copied: lex.chart_words.copied_marker.clone(),
+            by_letter,
+            copied: aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&lex.chart_words.copied_marker)
+                .ok()
+                .filter(|_| !lex.chart_words.copied_marker.is_empty()),
         }
     }
 
@@ -166,10 +180,13 @@ impl DocumentSplitter {
     /// The header that opens `line`, if any.
     fn header_of(&self, line: &str) -> Option<&DocumentHeader> {
         let rest = strip_markers(line);
-        let lower_prefix = |n: usize| rest.get(..n).map(|p| p.to_ascii_lowercase());
-        self.headers.iter().find(|h| {
+        // Most lines start with no header word: one look at the first byte.
+        let first = rest.bytes().next().filter(u8::is_ascii_alphabetic)?;
+        let bytes = rest.as_bytes();
+        let candidates = &self.by_letter[(first.to_ascii_lowercase() - b'a') as usize];
+        candidates.iter().map(|&i| &self.headers[i]).find(|h| {
             let n = h.header.len();
-            if lower_prefix(n).as_deref() != Some(h.header.as_str()) {
+            if bytes.len() < n || !bytes[..n].eq_ignore_ascii_case(h.header.as_bytes()) {
                 return false;
             }
             let after = &rest[n..];
@@ -184,12 +201,12 @@ impl DocumentSplitter {
 
     /// Does the line's label (before its first colon) say it was copied?
     fn is_copied(&self, line: &str) -> bool {
-        let label = match line.find(':') {
-            Some(p) if p < 120 => &line[..p],
-            _ => return false,
+        let head = &line.as_bytes()[..line.len().min(120)];
+        let label = match memchr::memchr(b':', head) {
+            Some(p) => &line[..p],
+            None => return false,
         };
-        let label = label.to_ascii_lowercase();
-        self.copied.iter().any(|m| label.contains(m.as_str()))
+        self.copied.as_ref().is_some_and(|ac| ac.is_match(label))
     }
 }
 

@@ -9,7 +9,6 @@
 //! line, so the step is linear in the note's length whatever its content.
 
 use crate::lexicon::ChartWords;
-use crate::text::contains_word_ignore_ascii_case;
 
 /// What the text around a term says about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +36,37 @@ const WINDOW: usize = 160;
 /// Reads template fields, code data, reports, list status and look-alikes.
 #[derive(Debug, Clone)]
 pub struct StatementReader {
-    words: ChartWords,
+    /// Every phrase of `chart_words.tsv`, as patterns for the analyzer's
+    /// one matching pass, and the list of each.
+    patterns: Vec<crate::lexicon::Pattern>,
+    list_of: Vec<List>,
+}
+
+/// The `chart_words.tsv` list a phrase belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    CodeField,
+    PatientReport,
+    StatusHistorical,
+    NonSpinal,
+}
+
+/// The chart-word phrases of one note (whole words), found in one pass, by
+/// start: each term's reading looks up its window here.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    hits: Vec<(usize, usize, List)>,
+}
+
+impl Scan {
+    /// Is a phrase of `list` wholly inside `within`?
+    fn any(&self, list: List, within: std::ops::Range<usize>) -> bool {
+        let k = self.hits.partition_point(|h| h.0 < within.start);
+        self.hits[k..]
+            .iter()
+            .take_while(|h| h.0 < within.end)
+            .any(|h| h.2 == list && h.1 <= within.end)
+    }
 }
 
 /// One term to read: its bytes, its sentence and what kind of term it is.
@@ -58,35 +87,79 @@ pub struct Target {
 impl StatementReader {
     /// Builds the reader from `chart_words.tsv`.
     pub fn new(words: &ChartWords) -> Self {
-        StatementReader {
-            words: words.clone(),
+        let lists = [
+            (&words.code_field, List::CodeField),
+            (&words.patient_report, List::PatientReport),
+            (&words.status_historical, List::StatusHistorical),
+            (&words.nonspinal, List::NonSpinal),
+        ];
+        let mut patterns = Vec::new();
+        let mut list_of = Vec::new();
+        for (ws, l) in lists {
+            for w in ws.iter() {
+                patterns.push(crate::lexicon::Pattern::Literal(w.clone()));
+                list_of.push(l);
+            }
+        }
+        StatementReader { patterns, list_of }
+    }
+
+    /// The phrases, for a matcher (whole words, case-insensitive).
+    pub fn patterns(&self) -> Vec<(&crate::lexicon::Pattern, &[String])> {
+        self.patterns.iter().map(|p| (p, &[][..])).collect()
+    }
+
+    /// The scan of a note from the matches of [`StatementReader::patterns`]
+    /// (sorted by start).
+    pub fn scan_from_hits(&self, hits: Vec<crate::find::matcher::Hit>) -> Scan {
+        Scan {
+            hits: hits
+                .into_iter()
+                .map(|h| (h.start, h.end, self.list_of[h.id]))
+                .collect(),
         }
     }
 
-    /// The reading of one term in `text` (normalised, with line breaks),
-    /// or `None` when the text around it is ordinary prose.
-    pub fn read(&self, text: &str, t: Target) -> Option<Reading> {
+    /// Finds the chart-word phrases of `text` with a matcher of its own
+    /// (tests and single spans; the analyzer finds them in its one pass).
+    pub fn scan(&self, text: &str) -> Scan {
+        let m = crate::find::matcher::PhraseMatcher::new(self.patterns());
+        self.scan_from_hits(m.find(&crate::text::Normalized::new(text).flat))
+    }
+
+    /// `scan` is [`StatementReader::scan`] of the same text.
+    pub fn read(&self, text: &str, scan: &Scan, t: Target) -> Option<Reading> {
         let (before, after) = around(text, t.start, t.end);
+        let w = Words { text, scan };
         if t.is_place {
-            return self.nonspinal(before, after).then_some(Reading::NonSpinal);
+            return w.nonspinal(before, after).then_some(Reading::NonSpinal);
         }
         in_braces(before, after)
             .or_else(|| checkbox_before(before))
             .or_else(|| answer_after(after))
             .or_else(|| placeholder_after(after))
-            .or_else(|| self.code_data(before, t.diagnostic))
-            .or_else(|| self.status(before, after))
-            .or_else(|| self.reported(text, t))
+            .or_else(|| w.code_data(before, t.diagnostic))
+            .or_else(|| w.status(before, after))
+            .or_else(|| w.reported(t))
+    }
+}
+
+/// A note's text and its chart-word phrases: lookups by sub-slice.
+struct Words<'a> {
+    text: &'a str,
+    scan: &'a Scan,
+}
+
+impl Words<'_> {
+    /// Is a phrase of `list` inside `sub` (a slice of the note's text)?
+    fn has(&self, list: List, sub: &str) -> bool {
+        let start = sub.as_ptr() as usize - self.text.as_ptr() as usize;
+        self.scan.any(list, start..start + sub.len())
     }
 
     fn nonspinal(&self, before: &str, after: &str) -> bool {
-        let near = |s: &str| {
-            self.words
-                .nonspinal
-                .iter()
-                .any(|w| contains_word_ignore_ascii_case(s, w))
-        };
-        near(tail(clause_tail(before), 64)) || near(head(clause_head(after), 48))
+        self.has(List::NonSpinal, tail(clause_tail(before), 64))
+            || self.has(List::NonSpinal, head(clause_head(after), 48))
     }
 
     /// A code token before the term on its line, with a code-field label
@@ -94,56 +167,46 @@ impl StatementReader {
     /// specified dorsopathies, cervicothoracic region").
     fn code_data(&self, before: &str, diagnostic: bool) -> Option<Reading> {
         let code_at = last_code(before)?;
-        let between = &before[code_at..];
-        if between.contains("; ") || between.contains(". ") || between.contains('|') {
+        let between = &before.as_bytes()[code_at..];
+        if memchr::memchr3(b';', b'|', b'.', &between[5..]).is_some() {
+            // A clause or column ends between the code and the term (the
+            // code's own dot is within its first five bytes).
             return None;
         }
-        let labelled = self
-            .words
-            .code_field
-            .iter()
-            .any(|w| contains_word_ignore_ascii_case(&before[..code_at], w));
+        let labelled = self.has(List::CodeField, &before[..code_at]);
         (labelled || !diagnostic).then_some(Reading::CodeData)
     }
 
     /// A list row (`|` or tab columns) whose status says not current.
     fn status(&self, before: &str, after: &str) -> Option<Reading> {
-        let row_before = before.rsplit('\n').next().unwrap_or("");
-        let row_after = after.split('\n').next().unwrap_or("");
-        let is_row = row_before.contains(['|', '\t']) || row_after.contains(['|', '\t']);
-        let has = |s: &str| {
-            self.words
-                .status_historical
-                .iter()
-                .any(|w| contains_word_ignore_ascii_case(s, w))
-        };
-        (is_row && has(row_after)).then_some(Reading::StatusHistorical)
+        // `before` and `after` end at the term's line ends.
+        let (row_before, row_after) = (before.as_bytes(), after);
+        let is_row = memchr::memchr2(b'|', b'\t', row_before).is_some()
+            || memchr::memchr2(b'|', b'\t', row_after.as_bytes()).is_some();
+        (is_row && self.has(List::StatusHistorical, row_after)).then_some(Reading::StatusHistorical)
     }
 
     /// A patient-report phrase earlier in the term's sentence.
-    fn reported(&self, text: &str, t: Target) -> Option<Reading> {
-        let from = crate::text::floor_char_boundary(
-            text,
-            t.start.saturating_sub(WINDOW).max(t.sentence_start),
-        );
-        let lead = &text[from.min(t.start)..t.start];
-        self.words
-            .patient_report
-            .iter()
-            .any(|w| contains_word_ignore_ascii_case(lead, w))
+    fn reported(&self, t: Target) -> Option<Reading> {
+        let from = t
+            .start
+            .saturating_sub(WINDOW)
+            .max(t.sentence_start)
+            .min(t.start);
+        self.scan
+            .any(List::PatientReport, from..t.start)
             .then_some(Reading::Reported)
     }
 }
 
 /// The text before and after the term on its line, at most [`WINDOW`] bytes.
 fn around(text: &str, start: usize, end: usize) -> (&str, &str) {
+    let b = text.as_bytes();
     let lo = crate::text::floor_char_boundary(text, start.saturating_sub(WINDOW));
-    let hi = crate::text::floor_char_boundary(text, (end + WINDOW).min(text.len()));
-    let before = &text[lo..start];
-    let before = before.rsplit('\n').next().unwrap_or(before);
-    let after = &text[end..hi.max(end)];
-    let after = after.split('\n').next().unwrap_or(after);
-    (before, after)
+    let lo = memchr::memrchr(b'\n', &b[lo..start]).map_or(lo, |p| lo + p + 1);
+    let hi = crate::text::floor_char_boundary(text, (end + WINDOW).min(text.len())).max(end);
+    let hi = memchr::memchr(b'\n', &b[end..hi]).map_or(hi, |p| end + p);
+    (&text[lo..start], &text[end..hi])
 }
 
 fn tail(s: &str, n: usize) -> &str {
@@ -156,18 +219,20 @@ fn head(s: &str, n: usize) -> &str {
 
 /// The part of `before` after its last clause break.
 fn clause_tail(before: &str) -> &str {
-    before.rsplit(['.', ';', '|']).next().unwrap_or(before)
+    memchr::memrchr3(b'.', b';', b'|', before.as_bytes()).map_or(before, |p| &before[p + 1..])
 }
 
 /// The part of `after` before its first clause break.
 fn clause_head(after: &str) -> &str {
-    after.split(['.', ';', '|']).next().unwrap_or(after)
+    memchr::memchr3(b'.', b';', b'|', after.as_bytes()).map_or(after, |p| &after[..p])
 }
 
 /// Inside an unexpanded `{...}` choice list.
 fn in_braces(before: &str, after: &str) -> Option<Reading> {
-    let open = before.rfind('{')?;
-    (!before[open..].contains('}') && after.contains('}')).then_some(Reading::Unselected)
+    let b = before.as_bytes();
+    let open = memchr::memrchr(b'{', b)?;
+    let closed = memchr::memchr(b'}', &b[open..]).is_some();
+    (!closed && memchr::memchr(b'}', after.as_bytes()).is_some()).then_some(Reading::Unselected)
 }
 
 const EMPTY_BOXES: [&str; 5] = ["[ ]", "[]", "\u{2610}", "( )", "[  ]"];
@@ -186,6 +251,10 @@ const FULL_BOXES: [&str; 8] = [
 /// double space) is empty: an unselected option.
 fn checkbox_before(before: &str) -> Option<Reading> {
     let seg = tail(before, 24);
+    // No box character near the term: the common case, one byte scan.
+    if !seg.bytes().any(|c| matches!(c, b'[' | b'(' | 0xE2)) {
+        return None;
+    }
     let last = |boxes: &[&str]| boxes.iter().filter_map(|b| seg.rfind(b)).max();
     match (last(&EMPTY_BOXES), last(&FULL_BOXES)) {
         (Some(e), f) if f.map_or(true, |f| f < e) => {
@@ -201,17 +270,33 @@ fn checkbox_before(before: &str) -> Option<Reading> {
 /// ` N |`, `: N`, `(-)`; an empty pair (`[ ] yes [ ] no`) is unselected.
 fn answer_after(after: &str) -> Option<Reading> {
     let a = head(after, 40);
-    let lower = a.trim_start_matches([' ', ':']).to_ascii_lowercase();
-    let yes = FULL_BOXES
-        .iter()
-        .any(|b| lower.contains(&format!("{} yes", b.to_ascii_lowercase())));
-    let no = FULL_BOXES
-        .iter()
-        .any(|b| lower.contains(&format!("{} no", b.to_ascii_lowercase())));
-    let empty_pair = EMPTY_BOXES
-        .iter()
-        .any(|b| lower.starts_with(&format!("{b} yes")));
-    if no && !yes && lower.starts_with(|c: char| "[(\u{2610}\u{2612}\u{2611}".contains(c)) {
+    let lower = a.trim_start_matches([' ', ':']);
+    // Only a field followed by a box is a yes/no field: most terms stop here.
+    let boxed = lower.starts_with(['[', '(', '\u{2610}', '\u{2612}', '\u{2611}']);
+    let answered = |word: &str| {
+        FULL_BOXES.iter().any(|b| {
+            lower.match_indices(b).any(|(i, _)| {
+                let rest = lower[i + b.len()..].trim_start();
+                rest.get(..word.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(word))
+                    && !rest[word.len()..].starts_with(|c: char| c.is_alphanumeric())
+            })
+        })
+    };
+    let (yes, no) = if boxed {
+        (answered("yes"), answered("no") || answered("none"))
+    } else {
+        (false, false)
+    };
+    let empty_pair = boxed
+        && EMPTY_BOXES.iter().any(|b| {
+            lower.strip_prefix(b).is_some_and(|r| {
+                r.trim_start()
+                    .get(..3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("yes"))
+            })
+        });
+    if no && !yes {
         return Some(Reading::SelectedNo);
     }
     if empty_pair && !yes && !no {
@@ -243,20 +328,22 @@ fn placeholder_after(after: &str) -> Option<Reading> {
 /// The start of the last ICD-10-CM-shaped code token (`M53.83`) in `s`.
 fn last_code(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    let mut i = b.len();
-    while i >= 5 {
-        i -= 1;
-        // A dot with a letter, two digits (or digit and A/B) before it.
-        if b[i] == b'.' && i >= 3 && i + 1 < b.len() && b[i + 1].is_ascii_alphanumeric() {
-            let (l, d1, d2) = (b[i - 3], b[i - 2], b[i - 1]);
-            let starts = i < 4 || !b[i - 4].is_ascii_alphanumeric();
-            if starts
-                && l.is_ascii_uppercase()
-                && d1.is_ascii_digit()
-                && (d2.is_ascii_digit() || d2 == b'A' || d2 == b'B')
-            {
-                return Some(i - 3);
-            }
+    let mut end = b.len();
+    // Each dot, from the last: a letter, two digits (or digit and A/B)
+    // before it and a letter or digit after it.
+    while let Some(i) = memchr::memrchr(b'.', &b[..end]) {
+        end = i;
+        if i < 3 || i + 1 >= b.len() || !b[i + 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let (l, d1, d2) = (b[i - 3], b[i - 2], b[i - 1]);
+        let starts = i < 4 || !b[i - 4].is_ascii_alphanumeric();
+        if starts
+            && l.is_ascii_uppercase()
+            && d1.is_ascii_digit()
+            && (d2.is_ascii_digit() || d2 == b'A' || d2 == b'B')
+        {
+            return Some(i - 3);
         }
     }
     None
@@ -272,6 +359,7 @@ mod tests {
         let start = text.find(term).unwrap();
         r.read(
             text,
+            &r.scan(text),
             Target {
                 start,
                 end: start + term.len(),

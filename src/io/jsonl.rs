@@ -9,7 +9,7 @@
 //! a test holds the two together).
 
 use crate::decide::Gap;
-use crate::record::{Checklist, ElementOut, ErrorRecord, Evidence, Output, Record};
+use crate::record::{Checklist, DocumentRef, ElementOut, ErrorRecord, Evidence, Output, Record};
 
 /// Appends `out` as one JSON line (with the trailing newline) to `buf`.
 pub fn write_line(out: &Output, buf: &mut Vec<u8>) {
@@ -41,6 +41,8 @@ fn record(r: &Record, buf: &mut Vec<u8>) {
         Some(false) => b",\"billed_agrees\":false,\"notes\":",
     });
     strings(&r.notes, buf);
+    buf.extend_from_slice(b",\"documents\":");
+    array(&r.documents, buf, document);
     buf.extend_from_slice(b",\"evidence\":");
     array(&r.evidence, buf, evidence);
     buf.push(b'}');
@@ -94,17 +96,24 @@ fn evidence(e: &Evidence, buf: &mut Vec<u8>) {
     if e.decisive {
         buf.extend_from_slice(b",\"decisive\":true");
     }
-    buf.extend_from_slice(b",\"document\":{\"index\":");
-    number(e.document.index, buf);
-    name_field(b",\"kind\":", e.document.kind, buf);
-    name_field(b",\"role\":", e.document.role, buf);
-    name_field(b",\"time\":", e.document.time, buf);
-    buf.push(b'}');
+    buf.extend_from_slice(b",\"document\":");
+    number(e.document, buf);
     if let Some(d) = &e.discount {
         name_field(b",\"discount\":{\"kind\":", d.kind, buf);
         field(b",\"reason\":", &d.reason, buf);
         buf.push(b'}');
     }
+    buf.push(b'}');
+}
+
+fn document(d: &DocumentRef, buf: &mut Vec<u8>) {
+    buf.extend_from_slice(b"{\"index\":");
+    number(d.index, buf);
+    buf.extend_from_slice(b",\"start\":");
+    number(d.start, buf);
+    name_field(b",\"kind\":", d.kind, buf);
+    name_field(b",\"role\":", d.role, buf);
+    name_field(b",\"time\":", d.time, buf);
     buf.push(b'}');
 }
 

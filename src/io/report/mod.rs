@@ -115,7 +115,11 @@ impl<W: Write> Sink for HtmlSink<W> {
                             e.concept,
                             e.decisive,
                             e.section,
-                            format!("{} {}", e.document.index + 1, e.document.kind),
+                            r.document_of(e).map_or(String::new(), |d| format!(
+                                "{} {}",
+                                d.index + 1,
+                                d.kind
+                            )),
                             e.discount.as_ref().map(|d| d.reason.as_str())
                         ])
                     })
