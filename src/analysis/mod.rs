@@ -189,7 +189,9 @@ impl Analyzer {
         // expressions can start.
         let found = self.matchers.find_all(flat);
         let mut lists = found.lists;
-        let scan = self.reader.scan_from_hits(lists.pop().unwrap_or_default());
+        let scan = self
+            .reader
+            .scan_from_hits(&norm.text, lists.pop().unwrap_or_default());
         let triggers = self
             .context
             .triggers_from_hits(lists.pop().unwrap_or_default());

@@ -179,7 +179,22 @@ impl DocumentSplitter {
 
     /// The header that opens `line`, if any.
     fn header_of(&self, line: &str) -> Option<&DocumentHeader> {
-        let rest = strip_markers(line);
+        // A header is in capitals or labelled (`:`, `(`, ` -` after it):
+        // a line with neither early on opens nothing.
+        let early = &line.as_bytes()[..line.len().min(64)];
+        let capital_start = early
+            .iter()
+            .find(|c| c.is_ascii_alphabetic())
+            .is_some_and(u8::is_ascii_uppercase);
+        if !capital_start && memchr::memchr3(b':', b'(', b'-', early).is_none() {
+            return None;
+        }
+        let trimmed = line.trim_start();
+        // Markers start with a sign or `DOCUMENT`; other lines need no strip.
+        let rest = match trimmed.bytes().next() {
+            Some(c) if c.is_ascii_alphabetic() && !c.eq_ignore_ascii_case(&b'd') => trimmed,
+            _ => strip_markers(trimmed),
+        };
         // Most lines start with no header word: one look at the first byte.
         let first = rest.bytes().next().filter(u8::is_ascii_alphabetic)?;
         let bytes = rest.as_bytes();

@@ -62,6 +62,10 @@ impl Sectionizer {
     pub fn opens_section(&self, line: &str) -> bool {
         let line = line.trim_start();
         let head = &line[..crate::text::floor_char_boundary(line, line.len().min(49))];
+        // A header has its colon within 49 bytes or is a short line.
+        if line.len() > 48 && memchr::memchr(b':', head.as_bytes()).is_none() {
+            return false;
+        }
         let candidate = match head.find(':') {
             Some(p) => &head[..p],
             None => line.trim_end(),

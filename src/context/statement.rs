@@ -56,6 +56,10 @@ enum List {
 #[derive(Debug, Clone, Default)]
 pub struct Scan {
     hits: Vec<(usize, usize, List)>,
+    /// The note has a `{` (a choice list can be open).
+    braces: bool,
+    /// The note has a code-shaped token (`M53.83`).
+    codes: bool,
 }
 
 impl Scan {
@@ -111,12 +115,14 @@ impl StatementReader {
 
     /// The scan of a note from the matches of [`StatementReader::patterns`]
     /// (sorted by start).
-    pub fn scan_from_hits(&self, hits: Vec<crate::find::matcher::Hit>) -> Scan {
+    pub fn scan_from_hits(&self, text: &str, hits: Vec<crate::find::matcher::Hit>) -> Scan {
         Scan {
             hits: hits
                 .into_iter()
                 .map(|h| (h.start, h.end, self.list_of[h.id]))
                 .collect(),
+            braces: memchr::memchr(b'{', text.as_bytes()).is_some(),
+            codes: last_code(text).is_some(),
         }
     }
 
@@ -124,7 +130,7 @@ impl StatementReader {
     /// (tests and single spans; the analyzer finds them in its one pass).
     pub fn scan(&self, text: &str) -> Scan {
         let m = crate::find::matcher::PhraseMatcher::new(self.patterns());
-        self.scan_from_hits(m.find(&crate::text::Normalized::new(text).flat))
+        self.scan_from_hits(text, m.find(&crate::text::Normalized::new(text).flat))
     }
 
     /// `scan` is [`StatementReader::scan`] of the same text.
@@ -134,11 +140,17 @@ impl StatementReader {
         if t.is_place {
             return w.nonspinal(before, after).then_some(Reading::NonSpinal);
         }
-        in_braces(before, after)
+        scan.braces
+            .then(|| in_braces(before, after))
+            .flatten()
             .or_else(|| checkbox_before(before))
             .or_else(|| answer_after(after))
             .or_else(|| placeholder_after(after))
-            .or_else(|| w.code_data(before, t.diagnostic))
+            .or_else(|| {
+                scan.codes
+                    .then(|| w.code_data(before, t.diagnostic))
+                    .flatten()
+            })
             .or_else(|| w.status(before, after))
             .or_else(|| w.reported(t))
     }
