@@ -93,14 +93,14 @@ pub(super) fn read_chart(
             .is_some_and(|s| s.kind.is_diagnostic());
         // Dates, durations and qualifiers are read with the finding they
         // belong to; only findings, pains, care, imaging and places are read.
-        let concept = cat.is_some_and(|c| {
+        let read_finding = cat.is_some_and(|c| {
             c.is_pathology()
                 || matches!(
                     c,
                     ConceptCategory::Pain | ConceptCategory::Care | ConceptCategory::Imaging
                 )
         });
-        let reading = (concept || is_place).then(|| {
+        let reading = (read_finding || is_place).then(|| {
             reader.read(
                 &a.norm.text,
                 scan,

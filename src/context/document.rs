@@ -125,14 +125,10 @@ impl DocumentSplitter {
                     (d, Scope::Block)
                 })
             });
-            // Where the open block or line ends.
-            if let Some((_, scope)) = inner {
-                let ends = match scope {
-                    Scope::Line => true,
-                    Scope::Block => blank || opened.is_some() || section_line(body),
-                    Scope::Document => false,
-                };
-                if ends && (scope == Scope::Line || pos > 0) {
+            // A block ends at a blank line, a header or a clinical section
+            // (a line-scoped header was closed after its own line).
+            if let Some((_, Scope::Block)) = inner {
+                if blank || opened.is_some() || section_line(body) {
                     inner = None;
                 }
             }

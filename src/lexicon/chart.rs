@@ -207,46 +207,20 @@ pub(super) fn parse_documents(file: &str, text: &str) -> Result<Vec<DocumentHead
 }
 
 pub(super) fn parse_chart_words(file: &str, text: &str) -> Result<ChartWords, LexiconError> {
-    const LISTS: [&str; 5] = [
-        "code_field",
-        "patient_report",
-        "status_historical",
-        "copied_marker",
-        "nonspinal",
-    ];
-    let t = Table::parse(file, text, &["list", "phrase"])?;
     let mut w = ChartWords::default();
-    for (line, f) in t.rows {
-        let phrase = crate::text::normalize_phrase(f[1].trim());
-        let list = match f[0].trim() {
-            "code_field" => &mut w.code_field,
-            "patient_report" => &mut w.patient_report,
-            "status_historical" => &mut w.status_historical,
-            "copied_marker" => &mut w.copied_marker,
-            "nonspinal" => &mut w.nonspinal,
-            other => {
-                return Err(invalid(
-                    t.file,
-                    line,
-                    format!(
-                        "unknown list `{other}` (expected one of {})",
-                        LISTS.join(", ")
-                    ),
-                ))
-            }
-        };
-        if phrase.is_empty() {
-            return Err(invalid(t.file, line, "empty phrase"));
-        }
-        if list.contains(&phrase) {
-            return Err(invalid(
-                t.file,
-                line,
-                format!("`{phrase}` is already in list `{}`", f[0].trim()),
-            ));
-        }
-        list.push(phrase);
-    }
+    super::parse_word_lists(
+        file,
+        text,
+        "phrase",
+        |s| crate::text::normalize_phrase(s.trim()),
+        &mut [
+            ("code_field", &mut w.code_field),
+            ("patient_report", &mut w.patient_report),
+            ("status_historical", &mut w.status_historical),
+            ("copied_marker", &mut w.copied_marker),
+            ("nonspinal", &mut w.nonspinal),
+        ],
+    )?;
     Ok(w)
 }
 

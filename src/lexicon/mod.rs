@@ -950,47 +950,61 @@ fn parse_gaps(file: &str, text: &str) -> Result<Vec<GapQuery>, LexiconError> {
 }
 
 fn parse_scorer_words(file: &str, text: &str) -> Result<ScorerWords, LexiconError> {
-    const LISTS: [&str; 5] = [
-        "spine_context",
-        "symptom_site",
-        "neuro_symptom",
-        "dates_procedure",
-        "ongoing_care",
-    ];
-    let t = Table::parse(file, text, &["list", "word"])?;
     let mut w = ScorerWords::default();
+    parse_word_lists(
+        file,
+        text,
+        "word",
+        |s| s.trim().to_ascii_lowercase(),
+        &mut [
+            ("spine_context", &mut w.spine_context),
+            ("symptom_site", &mut w.symptom_site),
+            ("neuro_symptom", &mut w.neuro_symptom),
+            ("dates_procedure", &mut w.dates_procedure),
+            ("ongoing_care", &mut w.ongoing_care),
+        ],
+    )?;
+    Ok(w)
+}
+
+/// A `list<TAB>COLUMN` table of named word lists: each row's value, made by
+/// `clean`, goes to its list; an unknown list, an empty value and a
+/// duplicate in one list are errors naming the file and line.
+pub(crate) fn parse_word_lists(
+    file: &str,
+    text: &str,
+    column: &str,
+    clean: impl Fn(&str) -> String,
+    lists: &mut [(&str, &mut Vec<String>)],
+) -> Result<(), LexiconError> {
+    let t = Table::parse(file, text, &["list", column])?;
     for (line, f) in t.rows {
-        let word = f[1].trim().to_ascii_lowercase();
-        let list = match f[0].trim() {
-            "spine_context" => &mut w.spine_context,
-            "symptom_site" => &mut w.symptom_site,
-            "neuro_symptom" => &mut w.neuro_symptom,
-            "dates_procedure" => &mut w.dates_procedure,
-            "ongoing_care" => &mut w.ongoing_care,
-            other => {
-                return Err(invalid(
-                    t.file,
-                    line,
-                    format!(
-                        "unknown list `{other}` (expected one of {})",
-                        LISTS.join(", ")
-                    ),
-                ))
-            }
-        };
-        if word.is_empty() {
-            return Err(invalid(t.file, line, "empty word"));
-        }
-        if list.contains(&word) {
+        let value = clean(f[1]);
+        let name = f[0].trim();
+        let Some((_, list)) = lists.iter_mut().find(|(n, _)| *n == name) else {
+            let names: Vec<&str> = lists.iter().map(|(n, _)| *n).collect();
             return Err(invalid(
                 t.file,
                 line,
-                format!("`{word}` is already in list `{}`", f[0].trim()),
+                format!(
+                    "unknown list `{name}` (expected one of {})",
+                    names.join(", ")
+                ),
+            ));
+        };
+        if value.is_empty() {
+            return Err(invalid(t.file, line, format!("empty {column}")));
+        }
+        if list.contains(&value) {
+            return Err(invalid(
+                t.file,
+                line,
+                format!("`{value}` is already in list `{name}`"),
             ));
         }
-        list.push(word);
+        list.push(value);
     }
-    Ok(w)
+    Ok(())
 }
 
 #[cfg(test)]
