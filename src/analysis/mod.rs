@@ -254,10 +254,12 @@ impl Analyzer {
             terms,
             documents: Documents::default(),
         };
-        self.place(&mut analysis);
-        analysis.documents = self.splitter.split(&analysis.norm.text, |line| {
-            self.sectionizer.opens_section(line)
-        });
+        self.place(&mut analysis, scan.has_columns());
+        analysis.documents = self.splitter.split(
+            &analysis.norm.text,
+            |line| self.sectionizer.opens_section(line),
+            |r| scan.copied_marker_in(r),
+        );
         let docs = std::mem::take(&mut analysis.documents);
         chart::read_chart(&self.lexicons, &self.reader, &scan, &docs, &mut analysis);
         analysis.documents = docs;
@@ -305,7 +307,8 @@ impl Analyzer {
     /// the levels of its clause, then of its sentence (segments before single
     /// vertebrae), then the level label that opens its line (`C7-T1: ...`),
     /// then region words of its clause or sentence.
-    fn place(&self, a: &mut Analysis) {
+    /// `columns`: the note has table columns (`|` or tab) anywhere.
+    fn place(&self, a: &mut Analysis, columns: bool) {
         let text = &a.norm.text;
         let terms = &a.terms;
         // The terms lying within a byte range (terms are sorted by start).
@@ -354,7 +357,8 @@ impl Analyzer {
                 .cloned()
                 .unwrap_or(0..text.len());
             // A table row is a statement of its own: its place is on its line.
-            let sent = table_row(text, &sent, t.start).unwrap_or(sent);
+            let row = columns.then(|| table_row(text, &sent, t.start)).flatten();
+            let sent = row.unwrap_or(sent);
             let clause = clause_of(&self.context, &a.triggers, &sent, t.start, t.end);
             let p = Some(levels_in(&clause, false))
                 .filter(Placement::is_placed)

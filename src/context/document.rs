@@ -45,6 +45,9 @@ pub struct Documents {
 impl Documents {
     /// The document of byte `at`.
     pub fn at(&self, at: usize) -> &Document {
+        if let [(_, d)] = self.spans[..] {
+            return &self.docs[d];
+        }
         let k = self.spans.partition_point(|(r, _)| r.end <= at);
         let d = self.spans.get(k).map_or(0, |(_, d)| *d);
         &self.docs[d]
@@ -68,8 +71,6 @@ pub struct DocumentSplitter {
     headers: Vec<DocumentHeader>,
     /// Indices into `headers` by the header's first letter (a-z).
     by_letter: [Vec<usize>; 26],
-    /// The copied-text markers (`chart_words.tsv`), case-insensitive.
-    copied: Option<aho_corasick::AhoCorasick>,
 }
 
 impl DocumentSplitter {
@@ -83,42 +84,46 @@ impl DocumentSplitter {
                 by_letter[(c - b'a') as usize].push(i);
             }
         }
-        DocumentSplitter {
-            headers,
-            by_letter,
-            copied: aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(&lex.chart_words.copied_marker)
-                .ok()
-                .filter(|_| !lex.chart_words.copied_marker.is_empty()),
-        }
+        DocumentSplitter { headers, by_letter }
     }
 
     /// Splits `text` (normalised, with its line breaks) into documents.
     /// `section_line` says whether a line opens a clinical section (which
-    /// ends a block).
-    pub fn split(&self, text: &str, section_line: impl Fn(&str) -> bool) -> Documents {
+    /// ends a block); `copied_marker` whether a copied-text marker of
+    /// `chart_words.tsv` lies within a byte range of `text` (the analyzer
+    /// finds them in its one matching pass).
+    pub fn split(
+        &self,
+        text: &str,
+        section_line: impl Fn(&str) -> bool,
+        copied_marker: impl Fn(std::ops::Range<usize>) -> bool,
+    ) -> Documents {
         let mut out = Documents {
             docs: vec![note(0)],
             spans: Vec::new(),
         };
         // The enclosing document and the open block or line, if any.
         let (mut outer, mut inner): (usize, Option<(usize, Scope)>) = (0, None);
-        let mut pos = 0;
         let mut span_start = 0;
         let mut current = 0;
-        for line in text.split_inclusive('\n') {
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        while pos < text.len() {
+            let next_line =
+                memchr::memchr(b'\n', &bytes[pos..]).map_or(text.len(), |p| pos + p + 1);
+            let line = &text[pos..next_line];
             let body = line.trim_end_matches(['\n', '\r']);
-            let blank = body.trim().is_empty();
+            let blank = body.bytes().all(|c| c.is_ascii_whitespace());
+            let copied = is_copied(body, pos, &copied_marker);
             let opened = self.header_of(body).map(|h| {
                 let mut d = doc(out.docs.len(), pos, h);
-                if self.is_copied(body) && h.scope != Scope::Document {
+                if copied && h.scope != Scope::Document {
                     (d.kind, d.time) = (DocKind::Copied, Time::Copied);
                 }
                 (d, h.scope)
             });
             let opened = opened.or_else(|| {
-                self.is_copied(body).then(|| {
+                copied.then(|| {
                     let mut d = note(out.docs.len());
                     (d.start, d.kind, d.time, d.role) =
                         (pos, DocKind::Copied, Time::Copied, Role::Provider);
@@ -162,7 +167,7 @@ impl DocumentSplitter {
                 span_start = pos;
                 current = next;
             }
-            pos += line.len();
+            pos = next_line;
             // A line-scoped header covers its own line only.
             if matches!(inner, Some((_, Scope::Line))) {
                 inner = None;
@@ -175,50 +180,66 @@ impl DocumentSplitter {
 
     /// The header that opens `line`, if any.
     fn header_of(&self, line: &str) -> Option<&DocumentHeader> {
-        // A header is in capitals or labelled (`:`, `(`, ` -` after it):
-        // a line with neither early on opens nothing.
-        let early = &line.as_bytes()[..line.len().min(64)];
-        let capital_start = early
-            .iter()
-            .find(|c| c.is_ascii_alphabetic())
-            .is_some_and(u8::is_ascii_uppercase);
-        if !capital_start && memchr::memchr3(b':', b'(', b'-', early).is_none() {
-            return None;
-        }
-        let trimmed = line.trim_start();
-        // Markers start with a sign or `DOCUMENT`; other lines need no strip.
+        let trimmed = line.trim_start_matches([' ', '\t']);
+        // Markers start with a sign or `DOCUMENT`; a line that starts with
+        // another letter needs no strip, and opens nothing unless a header
+        // starts with that letter (one look at the first byte).
         let rest = match trimmed.bytes().next() {
-            Some(c) if c.is_ascii_alphabetic() && !c.eq_ignore_ascii_case(&b'd') => trimmed,
+            Some(c) if c.is_ascii_alphabetic() && !c.eq_ignore_ascii_case(&b'd') => {
+                if self.letter(c).is_empty() {
+                    return None;
+                }
+                trimmed
+            }
             _ => strip_markers(trimmed),
         };
-        // Most lines start with no header word: one look at the first byte.
         let first = rest.bytes().next().filter(u8::is_ascii_alphabetic)?;
+        // A header is in capitals or labelled (`:`, `(`, ` -` after it):
+        // a line with neither early on opens nothing.
+        let early = &rest.as_bytes()[..rest.len().min(64)];
+        if !first.is_ascii_uppercase() && memchr::memchr3(b':', b'(', b'-', early).is_none() {
+            return None;
+        }
         let bytes = rest.as_bytes();
-        let candidates = &self.by_letter[(first.to_ascii_lowercase() - b'a') as usize];
-        candidates.iter().map(|&i| &self.headers[i]).find(|h| {
-            let n = h.header.len();
-            if bytes.len() < n || !bytes[..n].eq_ignore_ascii_case(h.header.as_bytes()) {
-                return false;
-            }
-            let after = &rest[n..];
-            let boundary =
-                after.is_empty() || after.starts_with([' ', ':', '-', '(', ',', '/', '\t', '|']);
-            let caps = !rest[..n].chars().any(|c| c.is_lowercase());
-            let labelled =
-                after.starts_with([':', '(']) || after.starts_with(" -") || after.starts_with(" (");
-            boundary && (caps || labelled)
-        })
+        let second = bytes.get(1).map(u8::to_ascii_lowercase);
+        self.letter(first)
+            .iter()
+            .map(|&i| &self.headers[i])
+            .find(|h| {
+                let (n, header) = (h.header.len(), h.header.as_bytes());
+                // The second byte first: most lines differ from every header there.
+                if second != header.get(1).copied()
+                    || bytes.len() < n
+                    || !bytes[..n].eq_ignore_ascii_case(header)
+                {
+                    return false;
+                }
+                let after = &rest[n..];
+                let boundary = after.is_empty()
+                    || after.starts_with([' ', ':', '-', '(', ',', '/', '\t', '|']);
+                let caps = !rest[..n].chars().any(|c| c.is_lowercase());
+                let labelled = after.starts_with([':', '('])
+                    || after.starts_with(" -")
+                    || after.starts_with(" (");
+                boundary && (caps || labelled)
+            })
     }
 
-    /// Does the line's label (before its first colon) say it was copied?
-    fn is_copied(&self, line: &str) -> bool {
-        let head = &line.as_bytes()[..line.len().min(120)];
-        let label = match memchr::memchr(b':', head) {
-            Some(p) => &line[..p],
-            None => return false,
-        };
-        self.copied.as_ref().is_some_and(|ac| ac.is_match(label))
+    /// The headers that start with the ASCII letter `c`.
+    fn letter(&self, c: u8) -> &[usize] {
+        &self.by_letter[(c.to_ascii_lowercase() - b'a') as usize]
     }
+}
+
+/// Does the label of the line at byte `pos` (before its first colon) say
+/// it was copied?
+fn is_copied(
+    line: &str,
+    pos: usize,
+    copied_marker: impl Fn(std::ops::Range<usize>) -> bool,
+) -> bool {
+    let head = &line.as_bytes()[..line.len().min(120)];
+    memchr::memchr(b':', head).is_some_and(|p| copied_marker(pos..pos + p))
 }
 
 fn note(index: usize) -> Document {
@@ -287,7 +308,13 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<(String, &'static str, &'static str)> {
         let lex = Lexicons::builtin();
-        let d = DocumentSplitter::new(&lex).split(text, |l| l.starts_with("HPI:"));
+        let reader = crate::context::statement::StatementReader::new(&lex.chart_words);
+        let scan = reader.scan(text);
+        let d = DocumentSplitter::new(&lex).split(
+            text,
+            |l| l.starts_with("HPI:"),
+            |r| scan.copied_marker_in(r),
+        );
         d.spans
             .iter()
             .map(|(r, k)| {

@@ -45,31 +45,125 @@ pub struct StatementReader {
 /// The `chart_words.tsv` list a phrase belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum List {
-    CodeField,
+    CodeField = 0,
     PatientReport,
     StatusHistorical,
     NonSpinal,
+    CopiedMarker,
 }
 
 /// The chart-word phrases of one note (whole words), found in one pass, by
-/// start: each term's reading looks up its window here.
+/// start, and what the note has at all: each term's reading looks up its
+/// window here, and a note without boxes, braces, codes or columns skips
+/// the readings that need them.
 #[derive(Debug, Clone, Default)]
 pub struct Scan {
     hits: Vec<(usize, usize, List)>,
-    /// The note has a `{` (a choice list can be open).
+    /// Start of every code-shaped token (`M53.83`), in order.
+    codes: Vec<usize>,
+    marks: Marks,
+}
+
+/// What a note has anywhere, found in one pass each (byte searches).
+#[derive(Debug, Clone, Copy, Default)]
+struct Marks {
+    /// A `{` (a choice list can be open).
     braces: bool,
-    /// The note has a code-shaped token (`M53.83`).
-    codes: bool,
+    /// A checkbox: `[`, `( )`, `(x)`, or a box or check mark character.
+    boxes: bool,
+    /// A short answer: a capital `N` on its own, `(-)`, `(neg)`.
+    answers: bool,
+    /// A placeholder run: `***`, `___`.
+    placeholders: bool,
+    /// Table columns: `|` or a tab.
+    columns: bool,
+    /// Phrases of each list.
+    lists: [bool; 5],
+}
+
+impl Marks {
+    /// Four byte searches over the note: `{ [` and U+2610..U+2713 marks,
+    /// `( * _` runs, columns, and capital `N`s.
+    fn of(text: &str, hits: &[(usize, usize, List)]) -> Self {
+        let b = text.as_bytes();
+        let mut m = Marks::default();
+        for h in hits {
+            m.lists[h.2 as usize] = true;
+        }
+        for i in memchr::memchr3_iter(b'{', b'[', 0xE2, b) {
+            match b[i] {
+                b'{' => m.braces = true,
+                b'[' => m.boxes = true,
+                // ☐ ☑ ☒ (E2 98 90-92) and ✓ (E2 9C 93).
+                _ => {
+                    m.boxes |= matches!(
+                        b.get(i + 1..i + 3),
+                        Some([0x98, 0x90..=0x92] | [0x9C, 0x93])
+                    )
+                }
+            }
+            if m.braces && m.boxes {
+                break;
+            }
+        }
+        for i in memchr::memchr3_iter(b'(', b'*', b'_', b) {
+            let next = &b[i + 1..b.len().min(i + 5)];
+            match b[i] {
+                b'(' => {
+                    m.boxes |= matches!(next, [b' ' | b'x' | b'X', b')', ..]);
+                    m.answers |= next.starts_with(b"-)") || next.starts_with(b"neg)");
+                }
+                c => m.placeholders |= next.len() >= 2 && next[0] == c && next[1] == c,
+            }
+        }
+        m.columns = memchr::memchr2(b'|', b'\t', b).is_some();
+        m.answers = m.answers || n_answer_anywhere(b);
+        m
+    }
+
+    fn has(&self, list: List) -> bool {
+        self.lists[list as usize]
+    }
+}
+
+/// A capital `N` after a space or colon and before no letter or digit.
+fn n_answer_anywhere(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'N', b).any(|i| {
+        i > 0
+            && matches!(b[i - 1], b' ' | b':')
+            && !b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric)
+    })
 }
 
 impl Scan {
     /// Is a phrase of `list` wholly inside `within`?
     fn any(&self, list: List, within: std::ops::Range<usize>) -> bool {
+        if !self.marks.has(list) {
+            return false;
+        }
         let k = self.hits.partition_point(|h| h.0 < within.start);
         self.hits[k..]
             .iter()
             .take_while(|h| h.0 < within.end)
             .any(|h| h.2 == list && h.1 <= within.end)
+    }
+
+    /// Is a copied-text marker ("copied from", "carried forward") wholly
+    /// inside `within`?
+    pub fn copied_marker_in(&self, within: std::ops::Range<usize>) -> bool {
+        self.any(List::CopiedMarker, within)
+    }
+
+    /// Does the note have table columns (`|` or tab)?
+    pub fn has_columns(&self) -> bool {
+        self.marks.columns
+    }
+
+    /// The start of the last code token that starts at or after `from` and
+    /// whose dot and the byte after it lie before `to`.
+    fn last_code(&self, from: usize, to: usize) -> Option<usize> {
+        let k = self.codes.partition_point(|&c| c + 4 < to);
+        self.codes[..k].last().copied().filter(|&c| c >= from)
     }
 }
 
@@ -96,6 +190,7 @@ impl StatementReader {
             (&words.patient_report, List::PatientReport),
             (&words.status_historical, List::StatusHistorical),
             (&words.nonspinal, List::NonSpinal),
+            (&words.copied_marker, List::CopiedMarker),
         ];
         let mut patterns = Vec::new();
         let mut list_of = Vec::new();
@@ -116,13 +211,14 @@ impl StatementReader {
     /// The scan of a note from the matches of [`StatementReader::patterns`]
     /// (sorted by start).
     pub fn scan_from_hits(&self, text: &str, hits: Vec<crate::find::matcher::Hit>) -> Scan {
+        let hits: Vec<_> = hits
+            .into_iter()
+            .map(|h| (h.start, h.end, self.list_of[h.id]))
+            .collect();
         Scan {
-            hits: hits
-                .into_iter()
-                .map(|h| (h.start, h.end, self.list_of[h.id]))
-                .collect(),
-            braces: memchr::memchr(b'{', text.as_bytes()).is_some(),
-            codes: last_code(text).is_some(),
+            codes: code_starts(text),
+            marks: Marks::of(text, &hits),
+            hits,
         }
     }
 
@@ -135,23 +231,39 @@ impl StatementReader {
 
     /// `scan` is [`StatementReader::scan`] of the same text.
     pub fn read(&self, text: &str, scan: &Scan, t: Target) -> Option<Reading> {
-        let (before, after) = around(text, t.start, t.end);
         let w = Words { text, scan };
+        let m = &scan.marks;
         if t.is_place {
+            // No non-spinal word anywhere near: the common case.
+            let near = t.start.saturating_sub(WINDOW)..t.end + WINDOW;
+            if !scan.any(List::NonSpinal, near) {
+                return None;
+            }
+            let (before, after) = around(text, t.start, t.end);
             return w.nonspinal(before, after).then_some(Reading::NonSpinal);
         }
-        scan.braces
+        let template = m.braces || m.boxes || m.answers || m.placeholders;
+        let status = m.columns && m.has(List::StatusHistorical);
+        if !(template || status || !scan.codes.is_empty()) {
+            return w.reported(t);
+        }
+        let (before, after) = around(text, t.start, t.end);
+        m.braces
             .then(|| in_braces(before, after))
             .flatten()
-            .or_else(|| checkbox_before(before))
-            .or_else(|| answer_after(after))
-            .or_else(|| placeholder_after(after))
+            .or_else(|| m.boxes.then(|| checkbox_before(before)).flatten())
             .or_else(|| {
-                scan.codes
-                    .then(|| w.code_data(before, t.diagnostic))
+                (m.boxes || m.answers)
+                    .then(|| answer_after(after))
                     .flatten()
             })
-            .or_else(|| w.status(before, after))
+            .or_else(|| {
+                (m.braces || m.placeholders)
+                    .then(|| placeholder_after(after))
+                    .flatten()
+            })
+            .or_else(|| w.code_data(t.start - before.len(), t.start, t.diagnostic))
+            .or_else(|| status.then(|| w.status(before, after)).flatten())
             .or_else(|| w.reported(t))
     }
 }
@@ -174,18 +286,18 @@ impl Words<'_> {
             || self.has(List::NonSpinal, head(clause_head(after), 48))
     }
 
-    /// A code token before the term on its line, with a code-field label
-    /// before it or outside a diagnostic section ("Dx: M53.83 Other
-    /// specified dorsopathies, cervicothoracic region").
-    fn code_data(&self, before: &str, diagnostic: bool) -> Option<Reading> {
-        let code_at = last_code(before)?;
-        let between = &before.as_bytes()[code_at..];
+    /// A code token before the term on its line (`line_start..start`), with
+    /// a code-field label before it or outside a diagnostic section ("Dx:
+    /// M53.83 Other specified dorsopathies, cervicothoracic region").
+    fn code_data(&self, line_start: usize, start: usize, diagnostic: bool) -> Option<Reading> {
+        let code_at = self.scan.last_code(line_start, start)?;
+        let between = &self.text.as_bytes()[code_at..start];
         if memchr::memchr3(b';', b'|', b'.', &between[5..]).is_some() {
             // A clause or column ends between the code and the term (the
             // code's own dot is within its first five bytes).
             return None;
         }
-        let labelled = self.has(List::CodeField, &before[..code_at]);
+        let labelled = self.scan.any(List::CodeField, line_start..code_at);
         (labelled || !diagnostic).then_some(Reading::CodeData)
     }
 
@@ -337,28 +449,24 @@ fn placeholder_after(after: &str) -> Option<Reading> {
     .then_some(Reading::Placeholder)
 }
 
-/// The start of the last ICD-10-CM-shaped code token (`M53.83`) in `s`.
-fn last_code(s: &str) -> Option<usize> {
+/// The start of every ICD-10-CM-shaped code token (`M53.83`) in `s`: a
+/// letter and two digits (or a digit and A/B) not after a letter or digit,
+/// a dot, and a letter or digit after it.
+fn code_starts(s: &str) -> Vec<usize> {
     let b = s.as_bytes();
-    let mut end = b.len();
-    // Each dot, from the last: a letter, two digits (or digit and A/B)
-    // before it and a letter or digit after it.
-    while let Some(i) = memchr::memrchr(b'.', &b[..end]) {
-        end = i;
-        if i < 3 || i + 1 >= b.len() || !b[i + 1].is_ascii_alphanumeric() {
-            continue;
-        }
-        let (l, d1, d2) = (b[i - 3], b[i - 2], b[i - 1]);
-        let starts = i < 4 || !b[i - 4].is_ascii_alphanumeric();
-        if starts
-            && l.is_ascii_uppercase()
-            && d1.is_ascii_digit()
-            && (d2.is_ascii_digit() || d2 == b'A' || d2 == b'B')
-        {
-            return Some(i - 3);
-        }
-    }
-    None
+    memchr::memchr_iter(b'.', b)
+        .filter(|&i| {
+            if i < 3 || i + 1 >= b.len() || !b[i + 1].is_ascii_alphanumeric() {
+                return false;
+            }
+            let (l, d1, d2) = (b[i - 3], b[i - 2], b[i - 1]);
+            (i < 4 || !b[i - 4].is_ascii_alphanumeric())
+                && l.is_ascii_uppercase()
+                && d1.is_ascii_digit()
+                && (d2.is_ascii_digit() || d2 == b'A' || d2 == b'B')
+        })
+        .map(|i| i - 3)
+        .collect()
 }
 
 #[cfg(test)]
