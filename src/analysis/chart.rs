@@ -74,6 +74,12 @@ pub(super) fn read_chart(
     docs: &Documents,
     a: &mut Analysis,
 ) {
+    // One plain document: every term is the provider's current statement
+    // as ConText read it (document 0, no reading, no discount).
+    if docs.docs.len() == 1 && scan.is_plain() {
+        overrule(lex, docs, a);
+        return;
+    }
     let provider_assesses = a.terms.iter().any(|t| {
         let d = docs.at(t.start);
         is_provider(d.role)

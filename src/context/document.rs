@@ -69,8 +69,11 @@ impl Documents {
 pub struct DocumentSplitter {
     /// Headers, longest first.
     headers: Vec<DocumentHeader>,
-    /// Indices into `headers` by the header's first letter (a-z).
-    by_letter: [Vec<usize>; 26],
+    /// Indices into `headers` (longest first) by the header's first two
+    /// bytes, lower-cased.
+    by_start: rustc_hash::FxHashMap<[u8; 2], Vec<usize>>,
+    /// `first[b]`: some header starts with the letter `b` (lower-cased).
+    first: [bool; 256],
 }
 
 impl DocumentSplitter {
@@ -78,13 +81,19 @@ impl DocumentSplitter {
     pub fn new(lex: &Lexicons) -> Self {
         let mut headers = lex.documents.clone();
         headers.sort_by_key(|h| std::cmp::Reverse(h.header.len()));
-        let mut by_letter: [Vec<usize>; 26] = Default::default();
+        let mut by_start: rustc_hash::FxHashMap<[u8; 2], Vec<usize>> = Default::default();
+        let mut first = [false; 256];
         for (i, h) in headers.iter().enumerate() {
-            if let Some(c) = h.header.bytes().next().filter(u8::is_ascii_lowercase) {
-                by_letter[(c - b'a') as usize].push(i);
+            if let [a, b, ..] = *h.header.as_bytes() {
+                by_start.entry([a, b]).or_default().push(i);
+                first[a as usize] = true;
             }
         }
-        DocumentSplitter { headers, by_letter }
+        DocumentSplitter {
+            headers,
+            by_start,
+            first,
+        }
     }
 
     /// Splits `text` (normalised, with its line breaks) into documents.
@@ -112,7 +121,7 @@ impl DocumentSplitter {
             let next_line =
                 memchr::memchr(b'\n', &bytes[pos..]).map_or(text.len(), |p| pos + p + 1);
             let line = &text[pos..next_line];
-            let body = line.trim_end_matches(['\n', '\r']);
+            let body = trim_end_bytes(line, b"\r\n");
             let blank = body.bytes().all(|c| c.is_ascii_whitespace());
             let copied = is_copied(body, pos, &copied_marker);
             let opened = self.header_of(body).map(|h| {
@@ -180,54 +189,45 @@ impl DocumentSplitter {
 
     /// The header that opens `line`, if any.
     fn header_of(&self, line: &str) -> Option<&DocumentHeader> {
-        let trimmed = line.trim_start_matches([' ', '\t']);
+        let trimmed = trim_start_bytes(line, b" \t");
         // Markers start with a sign or `DOCUMENT`; a line that starts with
         // another letter needs no strip, and opens nothing unless a header
         // starts with that letter (one look at the first byte).
         let rest = match trimmed.bytes().next() {
             Some(c) if c.is_ascii_alphabetic() && !c.eq_ignore_ascii_case(&b'd') => {
-                if self.letter(c).is_empty() {
+                if !self.first[c.to_ascii_lowercase() as usize] {
                     return None;
                 }
                 trimmed
             }
             _ => strip_markers(trimmed),
         };
-        let first = rest.bytes().next().filter(u8::is_ascii_alphabetic)?;
+        let bytes = rest.as_bytes();
+        let (first, second) = match bytes {
+            [a, b, ..] if a.is_ascii_alphabetic() => (*a, *b),
+            _ => return None,
+        };
         // A header is in capitals or labelled (`:`, `(`, ` -` after it):
         // a line with neither early on opens nothing.
-        let early = &rest.as_bytes()[..rest.len().min(64)];
+        let early = &bytes[..bytes.len().min(64)];
         if !first.is_ascii_uppercase() && memchr::memchr3(b':', b'(', b'-', early).is_none() {
             return None;
         }
-        let bytes = rest.as_bytes();
-        let second = bytes.get(1).map(u8::to_ascii_lowercase);
-        self.letter(first)
-            .iter()
-            .map(|&i| &self.headers[i])
-            .find(|h| {
-                let (n, header) = (h.header.len(), h.header.as_bytes());
-                // The second byte first: most lines differ from every header there.
-                if second != header.get(1).copied()
-                    || bytes.len() < n
-                    || !bytes[..n].eq_ignore_ascii_case(header)
-                {
-                    return false;
-                }
-                let after = &rest[n..];
-                let boundary = after.is_empty()
-                    || after.starts_with([' ', ':', '-', '(', ',', '/', '\t', '|']);
-                let caps = !rest[..n].chars().any(|c| c.is_lowercase());
-                let labelled = after.starts_with([':', '('])
-                    || after.starts_with(" -")
-                    || after.starts_with(" (");
-                boundary && (caps || labelled)
-            })
-    }
-
-    /// The headers that start with the ASCII letter `c`.
-    fn letter(&self, c: u8) -> &[usize] {
-        &self.by_letter[(c.to_ascii_lowercase() - b'a') as usize]
+        let key = [first.to_ascii_lowercase(), second.to_ascii_lowercase()];
+        let candidates = self.by_start.get(&key)?;
+        candidates.iter().map(|&i| &self.headers[i]).find(|h| {
+            let (n, header) = (h.header.len(), h.header.as_bytes());
+            if bytes.len() < n || !bytes[..n].eq_ignore_ascii_case(header) {
+                return false;
+            }
+            let after = &rest[n..];
+            let boundary =
+                after.is_empty() || after.starts_with([' ', ':', '-', '(', ',', '/', '\t', '|']);
+            let caps = !rest[..n].chars().any(|c| c.is_lowercase());
+            let labelled =
+                after.starts_with([':', '(']) || after.starts_with(" -") || after.starts_with(" (");
+            boundary && (caps || labelled)
+        })
     }
 }
 
@@ -239,7 +239,24 @@ fn is_copied(
     copied_marker: impl Fn(std::ops::Range<usize>) -> bool,
 ) -> bool {
     let head = &line.as_bytes()[..line.len().min(120)];
-    memchr::memchr(b':', head).is_some_and(|p| copied_marker(pos..pos + p))
+    // No marker on the line's head at all: the common case, one lookup.
+    copied_marker(pos..pos + head.len())
+        && memchr::memchr(b':', head).is_some_and(|p| copied_marker(pos..pos + p))
+}
+
+/// `s` without the leading bytes in `set` (ASCII).
+fn trim_start_bytes<'a>(s: &'a str, set: &[u8]) -> &'a str {
+    let k = s.bytes().position(|b| !set.contains(&b)).unwrap_or(s.len());
+    &s[k..]
+}
+
+/// `s` without the trailing bytes in `set` (ASCII).
+fn trim_end_bytes<'a>(s: &'a str, set: &[u8]) -> &'a str {
+    let k = s
+        .bytes()
+        .rposition(|b| !set.contains(&b))
+        .map_or(0, |k| k + 1);
+    &s[..k]
 }
 
 fn note(index: usize) -> Document {
@@ -296,7 +313,12 @@ fn strip_markers(line: &str) -> &str {
 
 /// A line made only of `-`, `=`, `_`, `*` or `~` (five or more).
 fn is_separator(line: &str) -> bool {
-    let t = line.trim();
+    let t = trim_start_bytes(line, b" \t");
+    // Most lines start with a letter: one look at the first byte.
+    if !t.starts_with(['-', '=', '_', '*', '~']) {
+        return false;
+    }
+    let t = trim_end_bytes(t, b" \t");
     t.len() >= 5
         && t.bytes()
             .all(|b| matches!(b, b'-' | b'=' | b'_' | b'*' | b'~' | b' '))

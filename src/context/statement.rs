@@ -154,6 +154,18 @@ impl Scan {
         self.any(List::CopiedMarker, within)
     }
 
+    /// Is the note plain prose for the reader: no template marks, codes,
+    /// patient-report or non-spinal phrases, or status columns? Then no
+    /// term of it has a reading.
+    pub fn is_plain(&self) -> bool {
+        let m = &self.marks;
+        let template = m.braces || m.boxes || m.answers || m.placeholders;
+        let phrases = m.has(List::PatientReport)
+            || m.has(List::NonSpinal)
+            || (m.columns && m.has(List::StatusHistorical));
+        !template && !phrases && self.codes.is_empty()
+    }
+
     /// Does the note have table columns (`|` or tab)?
     pub fn has_columns(&self) -> bool {
         self.marks.columns
