@@ -211,9 +211,22 @@ fn overrule(lex: &Lexicons, docs: &Documents, a: &mut Analysis) {
         }
         _ => None,
     };
+    // In one document only a negation in the provider's assessment can
+    // outrank anything (see `outranks`).
+    let one_document = docs.docs.len() == 1;
+    let may_outrank = |t: &Term| {
+        !one_document
+            || a.sections
+                .get(t.sentence)
+                .is_some_and(|s| s.kind.is_diagnostic())
+    };
     // Negations by concept (the last CANDIDATES of each).
     let mut negations: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (k, t) in a.terms.iter().enumerate() {
+        if !matches!(t.kind, TermKind::Concept(_)) || t.label() != Label::Negated || !may_outrank(t)
+        {
+            continue;
+        }
         if let (Some(c), Label::Negated, None) = (concept(t), t.label(), t.discount) {
             let v = negations.entry(c).or_default();
             if v.len() == CANDIDATES {
@@ -221,6 +234,9 @@ fn overrule(lex: &Lexicons, docs: &Documents, a: &mut Analysis) {
             }
             v.push(k);
         }
+    }
+    if negations.is_empty() {
+        return;
     }
     let mut overruled = Vec::new();
     for (k, t) in a.terms.iter().enumerate() {

@@ -69,9 +69,9 @@ impl Documents {
 pub struct DocumentSplitter {
     /// Headers, longest first.
     headers: Vec<DocumentHeader>,
-    /// Indices into `headers` (longest first) by the header's first two
-    /// bytes, lower-cased.
-    by_start: rustc_hash::FxHashMap<[u8; 2], Vec<usize>>,
+    /// Headers by their first two bytes: each as (its first eight bytes,
+    /// the mask of those it has, index into `headers`), longest first.
+    by_start: rustc_hash::FxHashMap<[u8; 2], Vec<(u64, u64, usize)>>,
     /// `first[b]`: some header starts with the letter `b` (lower-cased).
     first: [bool; 256],
 }
@@ -81,11 +81,21 @@ impl DocumentSplitter {
     pub fn new(lex: &Lexicons) -> Self {
         let mut headers = lex.documents.clone();
         headers.sort_by_key(|h| std::cmp::Reverse(h.header.len()));
-        let mut by_start: rustc_hash::FxHashMap<[u8; 2], Vec<usize>> = Default::default();
+        let mut by_start: rustc_hash::FxHashMap<[u8; 2], Vec<(u64, u64, usize)>> =
+            Default::default();
         let mut first = [false; 256];
         for (i, h) in headers.iter().enumerate() {
             if let [a, b, ..] = *h.header.as_bytes() {
-                by_start.entry([a, b]).or_default().push(i);
+                let n = h.header.len().min(8);
+                let mask = if n == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n)) - 1
+                };
+                by_start
+                    .entry([a, b])
+                    .or_default()
+                    .push((lower8(h.header.as_bytes()), mask, i));
                 first[a as usize] = true;
             }
         }
@@ -215,7 +225,13 @@ impl DocumentSplitter {
         }
         let key = [first.to_ascii_lowercase(), second.to_ascii_lowercase()];
         let candidates = self.by_start.get(&key)?;
-        candidates.iter().map(|&i| &self.headers[i]).find(|h| {
+        // The first eight bytes of every candidate at once, then the rest.
+        let line8 = lower8(bytes);
+        let mut found = candidates
+            .iter()
+            .filter(|&&(pre, mask, _)| line8 & mask == pre)
+            .map(|&(_, _, i)| &self.headers[i]);
+        found.find(|h| {
             let (n, header) = (h.header.len(), h.header.as_bytes());
             if bytes.len() < n || !bytes[..n].eq_ignore_ascii_case(header) {
                 return false;
@@ -229,6 +245,16 @@ impl DocumentSplitter {
             boundary && (caps || labelled)
         })
     }
+}
+
+/// The first eight bytes of `b`, ASCII lower-cased, as one number (zero
+/// bytes past its end).
+fn lower8(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    for (o, c) in w.iter_mut().zip(b) {
+        *o = c.to_ascii_lowercase();
+    }
+    u64::from_le_bytes(w)
 }
 
 /// Does the label of the line at byte `pos` (before its first colon) say
