@@ -7,7 +7,7 @@
 
 use super::{Analysis, Term, TermKind};
 use crate::context::assertion::Label;
-use crate::context::document::Documents;
+use crate::context::document::{Document, Documents};
 use crate::context::statement::{Reading, Scan, StatementReader, Target};
 use crate::lexicon::{ConceptCategory, DocKind, Lexicons, Role, Time};
 
@@ -74,9 +74,11 @@ pub(super) fn read_chart(
     docs: &Documents,
     a: &mut Analysis,
 ) {
-    // One plain document: every term is the provider's current statement
-    // as ConText read it (document 0, no reading, no discount).
-    if docs.docs.len() == 1 && scan.is_plain() {
+    // Plain prose in documents that all speak with the provider's current
+    // voice: every term is read as ConText read it (no reading, no
+    // discount); only its document is set.
+    if scan.is_plain() && docs.docs.iter().all(is_neutral) {
+        set_documents(docs, a);
         overrule(lex, docs, a);
         return;
     }
@@ -163,6 +165,23 @@ pub(super) fn read_chart(
         }
     }
     overrule(lex, docs, a);
+}
+
+/// A document whose statements count as written: not billing, patient or
+/// nurse, not preliminary, copied or prior.
+fn is_neutral(d: &Document) -> bool {
+    !matches!(d.role, Role::Billing | Role::Patient | Role::Nurse)
+        && !matches!(d.time, Time::Preliminary | Time::Copied | Time::Prior)
+}
+
+/// Sets each term's document, in one walk over the terms and the
+/// document spans (both in text order).
+fn set_documents(docs: &Documents, a: &mut Analysis) {
+    let mut spans = docs.spans.iter().peekable();
+    for t in a.terms.iter_mut() {
+        while spans.next_if(|(r, _)| r.end <= t.start).is_some() {}
+        t.document = spans.peek().map_or(0, |(_, d)| docs.docs[*d].index);
+    }
 }
 
 fn is_provider(r: Role) -> bool {
