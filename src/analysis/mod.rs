@@ -33,6 +33,9 @@ pub struct Placement {
     pub segments: u32,
     /// Regions named for it; empty when no level or region is stated.
     pub regions: RegionSet,
+    /// Single vertebrae named for it (bit per vertebra index, C7 = 7, T1 =
+    /// 8), when its place is a vertebra named alone.
+    pub vertebrae: u32,
 }
 
 impl Placement {
@@ -223,6 +226,7 @@ impl Analyzer {
                 placement: Placement {
                     segments: m.segments,
                     regions: m.regions,
+                    vertebrae: m.vertebrae,
                 },
                 kind: TermKind::Level(m),
                 document: 0,
@@ -324,6 +328,7 @@ impl Analyzer {
                     if !m.landmark && o.end <= r.end && (m.kind == LevelKind::Single) == single {
                         p.segments |= m.segments;
                         p.regions.extend(m.regions);
+                        p.vertebrae |= m.vertebrae;
                     }
                 }
             }
@@ -475,6 +480,7 @@ fn opening_label(first: Option<&Term>, text: &str, sent: &Range<usize>) -> Optio
     labelled.then_some(Placement {
         segments: m.segments,
         regions: m.regions,
+        vertebrae: m.vertebrae,
     })
 }
 
@@ -497,6 +503,7 @@ fn line_label(terms: &[Term], text: &str, sent: &Range<usize>) -> Placement {
                 if !m.landmark {
                     p.segments |= m.segments;
                     p.regions.extend(m.regions);
+                    p.vertebrae |= m.vertebrae;
                 }
             }
         }

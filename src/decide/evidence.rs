@@ -11,9 +11,14 @@
 use crate::analysis::{Analysis, Analyzer, Term, TermKind};
 use crate::context::assertion::Label;
 use crate::find::levels::LevelKind;
-use crate::lexicon::{ConceptCategory, Lexicons, SectionKind};
+use crate::lexicon::{ConceptCategory, Lexicons, SectionKind, Site};
 use crate::spine::Region;
 use crate::text::contains_word_ignore_ascii_case;
+
+/// Bits of the C7 and T1 vertebrae in [`crate::analysis::Placement::vertebrae`].
+pub(super) const C7: u32 = 1 << 7;
+/// See [`C7`].
+pub(super) const T1: u32 = 1 << 8;
 
 /// The place an element is judged at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +57,9 @@ pub(super) struct Evidence<'a> {
     /// Affirmed pathology at C7-T1, reasons for the visit that the note
     /// negates there left out.
     pub at_ct: Vec<Finding<'a>>,
+    /// Affirmed pathology placed at the C7 or T1 vertebra named alone (not
+    /// at C7-T1): the rows whose site admits a vertebra read these.
+    pub at_vertebra: Vec<Finding<'a>>,
     /// Affirmed dorsopathies placed at another level, diagnostic sections first.
     pub dors_away: Vec<usize>,
     /// Affirmed dorsopathies with no level, not counted at C7-T1.
@@ -73,6 +81,7 @@ impl<'a> Evidence<'a> {
             pathology: Vec::new(),
             unplaced_to_ct: false,
             at_ct: Vec::new(),
+            at_vertebra: Vec::new(),
             dors_away: Vec::new(),
             dors_unplaced: Vec::new(),
             pains: Vec::new(),
@@ -92,6 +101,17 @@ impl<'a> Evidence<'a> {
             .iter()
             .filter(|f| {
                 affirmed(f.t) && ev.at_ct(f.t) && !ev.reason_only(f.t, f.concept, Audited::C7T1)
+            })
+            .copied()
+            .collect();
+        ev.at_vertebra = ev
+            .pathology
+            .iter()
+            .filter(|f| {
+                affirmed(f.t)
+                    && !ev.at_ct(f.t)
+                    && f.t.placement.vertebrae & (C7 | T1) != 0
+                    && !ev.reason_only(f.t, f.concept, Audited::C7T1)
             })
             .copied()
             .collect();
@@ -137,6 +157,24 @@ impl<'a> Evidence<'a> {
             })
             .map(|f| f.i)
             .collect()
+    }
+
+    /// Is the concept `c` documented where `site` admits: at C7-T1, or (for
+    /// a vertebra site) at the C7 or T1 vertebra named alone? The terms
+    /// that show it.
+    pub fn at_site<'s>(&'s self, c: &'s str, site: Site) -> impl Iterator<Item = usize> + 's {
+        let bits = match site {
+            Site::Segment => 0,
+            Site::C7 => C7,
+            Site::T1 => T1,
+            Site::C7OrT1 => C7 | T1,
+        };
+        let at_ct = self.at_ct.iter().filter(move |f| f.concept == c);
+        let at_vertebra = self
+            .at_vertebra
+            .iter()
+            .filter(move |f| f.concept == c && f.t.placement.vertebrae & bits != 0);
+        at_ct.chain(at_vertebra).map(|f| f.i)
     }
 
     /// Affirmed dorsopathies at C7-T1.

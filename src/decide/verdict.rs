@@ -1,6 +1,8 @@
 //! The verdict, step by step in DOMAIN.md's order (first step that applies
-//! wins): a row of the decision table at C7-T1 (`more_specific`), a
-//! dorsopathy at C7-T1 (`supported`), a dorsopathy at another region
+//! wins): what is documented at C7-T1 first, a row of the decision table
+//! (`more_specific`; a row without a code of its own, such as a neoplasm,
+//! `insufficient`), a dorsopathy (`supported`), pain (`pain_only`); then a
+//! dorsopathy at another region
 //! (`other_region`) or with no level (`other_region` when the complaint
 //! names a region, else `unspecified_region`), pain only (`pain_only`),
 //! another spinal condition elsewhere (`other_region`), C7-T1 named with
@@ -9,6 +11,7 @@
 
 use super::evidence::{region_of_pain, Audited, Evidence};
 use super::{Status, Verdict};
+use crate::lexicon::{TableRow, NO_CODE};
 use crate::spine::Region;
 
 /// What a verdict step decided.
@@ -50,11 +53,13 @@ impl Choice {
 /// Runs the steps in order; the first that applies gives the verdict.
 pub(super) fn choose(ev: &Evidence) -> Choice {
     let mut choice = more_specific(ev)
+        .or_else(|| preempted_without_code(ev))
         .or_else(|| supported(ev))
+        .or_else(|| pain_at_ct(ev))
         .or_else(|| dorsopathy_elsewhere(ev))
         .or_else(|| dorsopathy_without_level(ev))
-        .or_else(|| pain_only(ev))
         .or_else(|| condition_elsewhere(ev))
+        .or_else(|| pain_only(ev))
         .or_else(|| insufficient(ev))
         .unwrap_or_else(not_relevant);
     choice.deciding.sort_unstable();
@@ -69,24 +74,13 @@ pub(super) fn choose(ev: &Evidence) -> Choice {
 /// its `with` concepts too (if it has any), and none of its `unless`
 /// concepts; every row that applies is reported.
 fn more_specific(ev: &Evidence) -> Option<Choice> {
-    let has = |c: &str| ev.at_ct.iter().any(|f| f.concept == c);
     let (mut codes, mut descriptions, mut deciding) = (Vec::new(), Vec::new(), Vec::new());
-    for row in &ev.lex.table {
-        let when = row.when.iter().any(|c| has(c));
-        let with = row.with.is_empty() || row.with.iter().any(|c| has(c));
-        let unless = row.unless.iter().any(|c| has(c));
-        if !(when && with && !unless) {
-            continue;
-        }
+    for row in applying_rows(ev).filter(|r| r.code != NO_CODE) {
         if !codes.contains(&row.code) {
             codes.push(row.code.clone());
             descriptions.push(row.description.clone());
         }
-        for f in &ev.at_ct {
-            if row.when.iter().any(|w| w == f.concept) || row.with.iter().any(|w| w == f.concept) {
-                deciding.push(f.i);
-            }
-        }
+        deciding.extend(row_terms(ev, row));
     }
     if codes.is_empty() {
         return None;
@@ -97,6 +91,56 @@ fn more_specific(ev: &Evidence) -> Option<Choice> {
         codes.join(", ")
     );
     Some(Choice::new(Verdict::MoreSpecific, codes, reason, deciding))
+}
+
+/// The rows of the decision table that apply: one of the `when` concepts
+/// where the row's site admits, one of the `with` concepts too (if it has
+/// any), none of the `unless` concepts.
+fn applying_rows<'e>(ev: &'e Evidence) -> impl Iterator<Item = &'e TableRow> + 'e {
+    ev.lex.table.iter().filter(move |row| {
+        let has = |c: &String| ev.at_site(c, row.site).next().is_some();
+        row.when.iter().any(has)
+            && (row.with.is_empty() || row.with.iter().any(has))
+            && !row.unless.iter().any(has)
+    })
+}
+
+/// The terms that show a row: its `when` and `with` concepts at its site.
+fn row_terms<'e>(ev: &'e Evidence, row: &'e TableRow) -> impl Iterator<Item = usize> + 'e {
+    row.when
+        .iter()
+        .chain(&row.with)
+        .flat_map(move |c| ev.at_site(c, row.site))
+}
+
+/// DOMAIN.md: "a neoplasm of the C7 or T1 vertebra (the verdict is
+/// `more_specific` only where a row above applies, e.g. G99.2 for cord
+/// compression; otherwise `insufficient`: the neoplasm is coded from
+/// Chapter 2, not here)": a row whose code is `none` pre-empts M53.83
+/// without a code of its own.
+fn preempted_without_code(ev: &Evidence) -> Option<Choice> {
+    let row = applying_rows(ev).find(|r| r.code == NO_CODE)?;
+    let reason = format!(
+        "{} is documented, which pre-empts M53.83 but is not coded from the dorsopathies.",
+        capitalize(&row.description)
+    );
+    Some(Choice::new(
+        Verdict::Insufficient,
+        vec![],
+        reason,
+        row_terms(ev, row).collect(),
+    ))
+}
+
+/// DOMAIN.md, "Verdicts": what is documented at C7-T1 decides first, pain
+/// last of it: pain placed at C7-T1 is `pain_only` whatever is documented
+/// at other regions.
+fn pain_at_ct(ev: &Evidence) -> Option<Choice> {
+    let &first = ev
+        .pains
+        .iter()
+        .find(|&&i| ev.a.terms[i].placement.at_c7_t1())?;
+    Some(pain_choice(ev, first))
 }
 
 /// DOMAIN.md, verdict `supported`: "elements 1-2 present, nothing in the
@@ -223,7 +267,11 @@ fn dorsopathy_without_level(ev: &Evidence) -> Option<Choice> {
 /// (cervicalgia) or M54.6 (pain in thoracic spine)"; pain at another region
 /// takes that region's pain code from `regions.tsv`.
 fn pain_only(ev: &Evidence) -> Option<Choice> {
-    let &first = ev.pains.first()?;
+    ev.pains.first().map(|&first| pain_choice(ev, first))
+}
+
+/// The `pain_only` verdict for pain term `first`: its region's pain code.
+fn pain_choice(ev: &Evidence, first: usize) -> Choice {
     let t = &ev.a.terms[first];
     let (concept, _) = ev.concept(t).expect("a pain concept");
     let code = match concept {
@@ -247,16 +295,14 @@ fn pain_only(ev: &Evidence) -> Option<Choice> {
     } else {
         Status::Other
     };
-    Some(
-        Choice::new(
-            Verdict::PainOnly,
-            code.into_iter().collect(),
-            reason,
-            vec![first],
-        )
-        .at(region)
-        .without_pathology(),
+    Choice::new(
+        Verdict::PainOnly,
+        code.into_iter().collect(),
+        reason,
+        vec![first],
     )
+    .at(region)
+    .without_pathology()
 }
 
 /// A spinal condition that is not an other specified dorsopathy, affirmed at

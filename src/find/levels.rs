@@ -45,6 +45,9 @@ pub struct LevelMention {
     pub segments: u32,
     /// Regions covered.
     pub regions: RegionSet,
+    /// A single vertebra named alone (bit `v` = vertebra index `v`, C1 = 1,
+    /// C7 = 7, T1 = 8); empty for segments, ranges, junctions and roots.
+    pub vertebrae: u32,
     /// Used only as a dermatome/myotome or exam landmark: names no site.
     pub landmark: bool,
 }
@@ -254,6 +257,7 @@ fn pair_mention(
         kind,
         segments,
         regions: regions_of_segments(segments),
+        vertebrae: 0,
         landmark: false,
     })
 }
@@ -267,10 +271,10 @@ fn single_mention(
     start: usize,
     end: usize,
 ) -> Option<LevelMention> {
-    let (segments, regions) = match (token.v1, token.root) {
-        (_, true) => (1u32 << C7_T1, RegionSet::one(Region::Cervicothoracic)),
-        (Some(v), false) => (0, RegionSet::one(Region::of_vertebra(v))),
-        (None, false) => (0, RegionSet::EMPTY),
+    let (segments, regions, vertebrae) = match (token.v1, token.root) {
+        (_, true) => (1u32 << C7_T1, RegionSet::one(Region::Cervicothoracic), 0),
+        (Some(v), false) => (0, RegionSet::one(Region::of_vertebra(v)), 1u32 << v),
+        (None, false) => (0, RegionSet::EMPTY, 0),
     };
     let is_t12 = token.letter == Some(b'T') && matches!(token.digits, "1" | "2");
     let sequence = is_t12
@@ -287,6 +291,7 @@ fn single_mention(
         kind: LevelKind::Single,
         segments,
         regions,
+        vertebrae,
         landmark: false,
     })
 }
@@ -324,6 +329,7 @@ fn junction_mentions(g: &Grammar, flat: &str, junctions: Vec<usize>, out: &mut V
             kind: LevelKind::Junction,
             segments: 1 << seg,
             regions: RegionSet::one(Region::of_segment(seg)),
+            vertebrae: 0,
             landmark: is_landmark(g, flat, m.start(), m.end()),
         });
     }

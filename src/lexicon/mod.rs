@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub mod pattern;
+pub mod tabular;
 
 pub use chart::{ChartWords, DocKind, DocumentHeader, Role, Scope, Time};
 
@@ -15,6 +16,7 @@ pub use pattern::Pattern;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+pub use tabular::{Tabular, TabularCode};
 
 /// The checklist elements of DOMAIN.md, in report order: the names
 /// `gaps.tsv` rows and output records use.
@@ -385,6 +387,36 @@ pub struct RegionCode {
     pub label: String,
 }
 
+/// Where a row's condition must be documented (`more_specific.tsv`'s
+/// `site` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    /// The C7-T1 segment or the cervicothoracic region (or no level, where
+    /// unplaced findings count at C7-T1).
+    Segment,
+    /// As `Segment`, or the C7 vertebra named alone.
+    C7,
+    /// As `Segment`, or the T1 vertebra named alone.
+    T1,
+    /// As `Segment`, or either vertebra named alone.
+    C7OrT1,
+}
+
+impl Site {
+    fn parse(s: &str) -> Option<Site> {
+        Some(match s {
+            "segment" => Site::Segment,
+            "c7" => Site::C7,
+            "t1" => Site::T1,
+            "c7_or_t1" => Site::C7OrT1,
+            _ => return None,
+        })
+    }
+}
+
+/// The code of a row that pre-empts M53.83 without a code of this chapter.
+pub const NO_CODE: &str = "none";
+
 /// One row of `more_specific.tsv`.
 #[derive(Debug, Clone)]
 pub struct TableRow {
@@ -396,6 +428,8 @@ pub struct TableRow {
     pub with: Vec<String>,
     /// None of these may be present.
     pub unless: Vec<String>,
+    /// Where the condition must be documented.
+    pub site: Site,
     /// Condition in words.
     pub description: String,
     /// Where the row is.
@@ -426,6 +460,8 @@ pub struct Lexicons {
     pub regions: Vec<RegionCode>,
     /// `more_specific.tsv`.
     pub table: Vec<TableRow>,
+    /// `tabular.tsv`: the codes the auditor can report, with descriptions.
+    pub tabular: Tabular,
     /// `gaps.tsv`.
     pub gaps: Vec<GapQuery>,
     /// `scorer_words.tsv`.
@@ -481,6 +517,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "chart_words.tsv",
         include_str!("../../lexicons/chart_words.tsv"),
     ),
+    ("tabular.tsv", include_str!("../../lexicons/tabular.tsv")),
 ];
 
 /// A table file split into rows: (line number, fields).
@@ -586,10 +623,12 @@ impl Lexicons {
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .map(|l| l.to_ascii_lowercase())
             .collect();
+        let (f, t) = get(10);
+        let tabular = tabular::parse_tabular(f, t)?;
         let (f, t) = get(4);
-        let regions = parse_regions(f, t)?;
+        let regions = parse_regions(f, t, &tabular)?;
         let (f, t) = get(5);
-        let table = parse_table(f, t, &concepts)?;
+        let table = parse_table(f, t, &concepts, &tabular)?;
         let (f, t) = get(6);
         let gaps = parse_gaps(f, t)?;
         let (f, t) = get(7);
@@ -607,6 +646,7 @@ impl Lexicons {
             abbreviations,
             regions,
             table,
+            tabular,
             gaps,
             scorer_words,
         })
@@ -803,7 +843,11 @@ fn parse_sections(file: &str, text: &str) -> Result<Vec<SectionHeader>, LexiconE
     Ok(out)
 }
 
-fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError> {
+fn parse_regions(
+    file: &str,
+    text: &str,
+    tabular: &Tabular,
+) -> Result<Vec<RegionCode>, LexiconError> {
     let t = Table::parse(file, text, &["region", "m53_code", "pain_code", "label"])?;
     let mut out: Vec<RegionCode> = Vec::new();
     for (line, f) in t.rows {
@@ -824,7 +868,15 @@ fn parse_regions(file: &str, text: &str) -> Result<Vec<RegionCode>, LexiconError
                 format!("`{code}` is not an ICD-10-CM code"),
             ));
         }
+        tabular
+            .check_reportable(code)
+            .map_err(|m| invalid(t.file, line, m))?;
         let pain = f[2].trim();
+        if pain != "-" {
+            tabular
+                .check_reportable(pain)
+                .map_err(|m| invalid(t.file, line, m))?;
+        }
         let pain_code = if pain == "-" {
             None
         } else if is_code(pain) {
@@ -874,23 +926,39 @@ fn parse_table(
     file: &str,
     text: &str,
     concepts: &[ConceptEntry],
+    tabular: &Tabular,
 ) -> Result<Vec<TableRow>, LexiconError> {
     let t = Table::parse(
         file,
         text,
-        &["code", "when", "with", "unless", "description"],
+        &["code", "when", "with", "unless", "site", "description"],
     )?;
     let known: HashSet<&str> = concepts.iter().map(|c| c.concept.as_str()).collect();
     let mut out = Vec::new();
     for (line, f) in t.rows {
         let code = f[0].trim();
-        if !is_code(code) {
-            return Err(invalid(
+        if code != NO_CODE {
+            if !is_code(code.strip_suffix('-').unwrap_or(code)) {
+                return Err(invalid(
+                    t.file,
+                    line,
+                    format!("`{code}` is not an ICD-10-CM code or `{NO_CODE}`"),
+                ));
+            }
+            tabular
+                .check_reportable(code)
+                .map_err(|m| invalid(t.file, line, m))?;
+        }
+        let site = Site::parse(f[4].trim()).ok_or_else(|| {
+            invalid(
                 t.file,
                 line,
-                format!("`{code}` is not an ICD-10-CM code"),
-            ));
-        }
+                format!(
+                    "site must be segment, c7, t1 or c7_or_t1, found `{}`",
+                    f[4].trim()
+                ),
+            )
+        })?;
         let when = split_concepts(f[1]);
         if when.is_empty() {
             return Err(invalid(t.file, line, "`when` needs at least one concept"));
@@ -911,7 +979,8 @@ fn parse_table(
             when,
             with,
             unless,
-            description: f[4].trim().to_string(),
+            site,
+            description: f[5].trim().to_string(),
             origin: Origin {
                 file: t.file.to_string(),
                 line,
@@ -1018,7 +1087,7 @@ mod tests {
         assert!(lex.rules.iter().any(|r| r.literal == "cannot be ruled out"));
         // DOMAIN.md's twelve rows, M48.03 twice: alone, and as the
         // underlying disease of a myelopathy coded G99.2.
-        assert_eq!(lex.table.len(), 13);
+        assert_eq!(lex.table.len(), 30);
         assert_eq!(lex.table.iter().filter(|r| r.code == "M48.03").count(), 2);
     }
 
@@ -1057,7 +1126,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("more_specific.tsv"),
-            "code\twhen\twith\tunless\tdescription\nM50.23\tdisk_herniation\t-\t-\tx\n",
+            "code\twhen\twith\tunless\tsite\tdescription\nM50.23\tdisk_herniation\t-\t-\tsegment\tx\n",
         )
         .unwrap();
         let err = Lexicons::load(Some(dir.path())).unwrap_err().to_string();
