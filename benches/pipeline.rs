@@ -26,6 +26,7 @@ fn corpus_synthetic(mix: m53gen::Mix) -> Vec<Note> {
                 id: v["id"].as_str().unwrap().into(),
                 text: v["text"].as_str().unwrap().into(),
                 billed: vec![],
+                setting: None,
             }
         })
         .collect()
@@ -48,6 +49,7 @@ fn corpus_mtsamples() -> Option<Vec<Note>> {
                     id: i.to_string(),
                     text: t.clone(),
                     billed: vec![],
+                    setting: None,
                 })
         })
         .take(1500)

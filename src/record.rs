@@ -19,7 +19,7 @@
 
 use crate::analysis::{Analysis, Analyzer, TermKind};
 use crate::context::assertion::Label;
-use crate::decide::{decide, Decision, Gap, Status, Verdict};
+use crate::decide::{decide, Decision, Gap, Setting, Status, Verdict};
 use crate::find::levels::LevelKind;
 use crate::lexicon::Lexicons;
 use serde::Serialize;
@@ -35,6 +35,9 @@ pub struct Note {
     pub text: String,
     /// Codes billed on the claim (may be empty).
     pub billed: Vec<String>,
+    /// The care setting of this note, when the input names it (otherwise
+    /// the auditor's, `--setting`).
+    pub setting: Option<Setting>,
 }
 
 /// One checklist element in the output.
@@ -169,6 +172,8 @@ pub struct Record {
     pub codes: Vec<String>,
     /// 0-100 support for M53.83.
     pub score: u8,
+    /// The care setting the uncertain diagnoses were read for.
+    pub setting: Setting,
     /// Why, in one sentence.
     pub reason: String,
     /// Elements 1-5.
@@ -269,6 +274,8 @@ pub fn billed_agrees(billed: &[String], documented: &[String]) -> Option<bool> {
 pub struct Auditor {
     /// The analysis pipeline.
     pub analyzer: Analyzer,
+    /// The care setting of notes that do not name theirs.
+    pub setting: Setting,
 }
 
 impl Auditor {
@@ -276,19 +283,37 @@ impl Auditor {
     pub fn new(lexicons: Lexicons) -> Self {
         Auditor {
             analyzer: Analyzer::new(lexicons),
+            setting: Setting::default(),
         }
     }
 
-    /// Analyses and decides one text.
+    /// The auditor for notes of `setting` (those that do not name theirs).
+    pub fn with_setting(mut self, setting: Setting) -> Self {
+        self.setting = setting;
+        self
+    }
+
+    /// Analyses and decides one text in the auditor's setting.
     pub fn analyze(&self, text: &str) -> (Analysis, Decision) {
-        let a = self.analyzer.analyze(text);
+        self.analyze_in(text, self.setting)
+    }
+
+    /// Analyses and decides one text in `setting`.
+    pub fn analyze_in(&self, text: &str, setting: Setting) -> (Analysis, Decision) {
+        let mut a = self.analyzer.analyze(text);
+        crate::decide::setting::apply(setting, &mut a);
         let d = decide(&self.analyzer, &a);
         (a, d)
     }
 
+    /// The setting a note is read in: its own, else the auditor's.
+    pub fn setting_of(&self, note: &Note) -> Setting {
+        note.setting.unwrap_or(self.setting)
+    }
+
     /// Audits one note into its output record.
     pub fn audit(&self, note: &Note) -> Record {
-        let (a, d) = self.analyze(&note.text);
+        let (a, d) = self.analyze_in(&note.text, self.setting_of(note));
         self.record(note, &a, &d)
     }
 
@@ -390,6 +415,7 @@ impl Auditor {
             verdict: d.verdict,
             codes: d.codes.clone(),
             score: d.score,
+            setting: self.setting_of(note),
             reason: d.reason.clone(),
             checklist: Checklist {
                 region: el(0),

@@ -32,6 +32,8 @@ struct Case {
     /// Matched text of a span -> the kind of document it must be in.
     #[serde(default)]
     documents: BTreeMap<String, String>,
+    /// The care setting (`outpatient` when absent, as on the command line).
+    setting: Option<String>,
 }
 
 /// The discount of the first evidence span whose text is `text`.
@@ -132,6 +134,10 @@ fn named_cases() {
                 id: case.name.clone(),
                 text: case.text.clone(),
                 billed: m53audit::record::normalize_billed(&case.billed),
+                setting: case.setting.as_deref().map(|s| {
+                    m53audit::decide::Setting::parse(s)
+                        .unwrap_or_else(|| panic!("{}: unknown setting {s}", case.name))
+                }),
             });
             let mut errs = Vec::new();
             if rec.verdict.name() != case.verdict {

@@ -362,3 +362,54 @@ fn progress_bar_on_a_terminal_one_summary_line_when_piped() {
     );
     assert!(!err.contains("ETA"), "{err}");
 }
+
+/// `--setting` is the default for notes whose input names none; a
+/// `setting` field overrides it per note; a value that names no setting is
+/// an error record, and the run goes on. Every record states its setting.
+#[test]
+fn setting_flag_and_per_note_field() {
+    let text = "DISCHARGE DIAGNOSES:\\n1. Probable C7-T1 facet syndrome, non-degenerative; pain for 4 months despite physical therapy.";
+    let input = format!(
+        "{{\"id\":\"a\",\"text\":\"{text}\"}}\n\
+         {{\"id\":\"b\",\"text\":\"{text}\",\"setting\":\"inpatient\"}}\n\
+         {{\"id\":\"c\",\"text\":\"{text}\",\"setting\":\"ward\"}}\n\
+         {{\"id\":\"d\",\"text\":\"{text}\",\"setting\":\"outpatient\"}}\n"
+    );
+    let out = run_with_stdin(&["audit", "-q", "-"], input.as_bytes());
+    let recs = lines(&out.stdout);
+    let got: Vec<(&str, &str)> = recs
+        .iter()
+        .map(|r| {
+            (
+                r["setting"].as_str().unwrap_or("-"),
+                r["verdict"].as_str().unwrap_or("error"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("outpatient", "insufficient"),
+            ("inpatient", "supported"),
+            ("-", "error"),
+            ("outpatient", "insufficient"),
+        ]
+    );
+    assert_eq!(recs[2]["error"]["kind"], "invalid_record");
+    let out = run_with_stdin(
+        &["audit", "-q", "--setting", "inpatient", "-"],
+        input.as_bytes(),
+    );
+    let recs = lines(&out.stdout);
+    let settings: Vec<&str> = recs
+        .iter()
+        .map(|r| r["setting"].as_str().unwrap_or("-"))
+        .collect();
+    assert_eq!(settings, ["inpatient", "inpatient", "-", "outpatient"]);
+    assert_eq!(recs[0]["verdict"], "supported");
+    let out = bin()
+        .args(["audit", "--setting", "ward", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -45,6 +45,7 @@ fn build_audit_drop(base: &Lexicons, i: usize) -> usize {
         text: "Assessment: C7-T1 facet syndrome, no radiculopathy. MRI shows no disc herniation."
             .into(),
         billed: vec!["M53.83".into()],
+        setting: None,
     };
     let rec = auditor.audit(&note);
     rec.evidence.len()

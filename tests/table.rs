@@ -11,6 +11,7 @@ fn codes(auditor: &Auditor, text: &str) -> Vec<String> {
             id: "t".into(),
             text: text.into(),
             billed: vec![],
+            setting: None,
         })
         .codes
 }

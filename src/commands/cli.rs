@@ -1,6 +1,7 @@
 //! Command-line interface: argument definitions and the command runners.
 //! `main.rs` only calls [`run`] and maps its result to an exit status.
 
+use crate::decide::Setting;
 use crate::io::batch::{self, Only, RunOptions};
 use crate::io::input::{InputOptions, Utf8Policy};
 use crate::io::output::OutputFormat;
@@ -27,9 +28,34 @@ pub struct Cli {
     /// missing there is taken from the built-in set). See lexicons/README.md.
     #[arg(long, global = true, value_name = "DIR")]
     pub lexicons: Option<PathBuf>,
+    /// The care setting of notes whose input does not name one (a `setting`
+    /// field or column overrides it per note). Outpatient (Guidelines
+    /// IV.H, also the rule when the setting is not known): uncertain
+    /// diagnoses are not coded. Inpatient (II.H): a condition still
+    /// uncertain in the final or discharge diagnoses counts as established.
+    #[arg(long, global = true, value_enum, default_value_t = SettingArg::Outpatient)]
+    pub setting: SettingArg,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--setting` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SettingArg {
+    /// Outpatient or professional claims.
+    Outpatient,
+    /// An inpatient stay.
+    Inpatient,
+}
+
+impl From<SettingArg> for Setting {
+    fn from(s: SettingArg) -> Setting {
+        match s {
+            SettingArg::Outpatient => Setting::Outpatient,
+            SettingArg::Inpatient => Setting::Inpatient,
+        }
+    }
 }
 
 /// The commands.
@@ -177,16 +203,16 @@ pub struct AssertArgs {
     pub min_f1: Option<f64>,
 }
 
-fn auditor(lexicons: &Option<PathBuf>) -> Result<Auditor> {
+fn auditor(lexicons: &Option<PathBuf>, setting: SettingArg) -> Result<Auditor> {
     let lex = Lexicons::load(lexicons.as_deref()).context("the lexicons did not load")?;
-    Ok(Auditor::new(lex))
+    Ok(Auditor::new(lex).with_setting(setting.into()))
 }
 
 /// Runs the parsed command; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Audit(a) => {
-            let auditor = auditor(&cli.lexicons)?;
+            let auditor = auditor(&cli.lexicons, cli.setting)?;
             let interactive = std::io::stderr().is_terminal();
             let jobs = a
                 .jobs
@@ -221,12 +247,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(outcome.exit_code())
         }
         Command::Explain(e) => {
-            let auditor = auditor(&cli.lexicons)?;
+            let auditor = auditor(&cli.lexicons, cli.setting)?;
             let color = !e.plain && std::io::stdout().is_terminal();
             crate::commands::explain::run(&auditor, &e.file, color)
         }
         Command::Eval(e) => {
-            let auditor = auditor(&cli.lexicons)?;
+            let auditor = auditor(&cli.lexicons, cli.setting)?;
             crate::commands::eval::run(
                 &auditor,
                 &e.gold,
@@ -236,7 +262,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             )
         }
         Command::Assert(a) => {
-            let auditor = auditor(&cli.lexicons)?;
+            let auditor = auditor(&cli.lexicons, cli.setting)?;
             match a.negex {
                 Some(path) => {
                     crate::commands::negex::run_benchmark(&auditor, &path, a.json, a.min_f1)

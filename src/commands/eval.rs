@@ -154,6 +154,7 @@ pub fn evaluate(auditor: &Auditor, gold: &[GoldRecord]) -> Report {
                 id: g.id.clone(),
                 text: g.text.clone(),
                 billed: crate::record::normalize_billed(&g.billed),
+                setting: None,
             })
         })
         .collect();

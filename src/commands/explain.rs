@@ -3,6 +3,7 @@
 //! note with each evidence span marked by its assertion (colours on a
 //! terminal, `[text]{concept:assertion}` markers otherwise).
 
+use crate::lexicon::Tabular;
 use crate::record::{Auditor, Evidence, Note, Record};
 use anyhow::{Context, Result};
 use std::io::{Read, Write};
@@ -47,6 +48,7 @@ pub fn read_note(path: &Path) -> Result<Note> {
         id: name,
         text,
         billed: Vec::new(),
+        setting: None,
     })
 }
 
@@ -55,7 +57,8 @@ pub fn run(auditor: &Auditor, path: &Path, color: bool) -> Result<i32> {
     let note = read_note(path)?;
     let rec = auditor.audit(&note);
     let mut out = std::io::stdout().lock();
-    out.write_all(render(&rec, &note.text, color).as_bytes())?;
+    let tabular = &auditor.analyzer.lexicons.tabular;
+    out.write_all(render(&rec, &note.text, tabular, color).as_bytes())?;
     out.flush()?;
     Ok(0)
 }
@@ -87,8 +90,9 @@ fn style(e: &Evidence) -> Style {
     Style { on, off: RESET }
 }
 
-/// Renders the explanation as text.
-pub fn render(rec: &Record, text: &str, color: bool) -> String {
+/// Renders the explanation as text; `tabular` gives the codes'
+/// descriptions.
+pub fn render(rec: &Record, text: &str, tabular: &Tabular, color: bool) -> String {
     let mut s = String::new();
     let b = |t: &str| {
         if color {
@@ -99,7 +103,7 @@ pub fn render(rec: &Record, text: &str, color: bool) -> String {
     };
     s.push_str(&format!("{} {}\n", b("Note:"), rec.id));
     s.push_str(&format!(
-        "{} {}  codes: {}  score: {}/100\n",
+        "{} {}  codes: {}  score: {}/100  setting: {}\n",
         b("Verdict:"),
         rec.verdict.name(),
         if rec.codes.is_empty() {
@@ -107,8 +111,14 @@ pub fn render(rec: &Record, text: &str, color: bool) -> String {
         } else {
             rec.codes.join(", ")
         },
-        rec.score
+        rec.score,
+        rec.setting.name()
     ));
+    for c in &rec.codes {
+        if let Some(d) = tabular.description(c) {
+            s.push_str(&format!("  {c}  {d}\n"));
+        }
+    }
     s.push_str(&format!("{} {}\n", b("Why:"), rec.reason));
     if !rec.billed.is_empty() {
         let agree = match rec.billed_agrees {

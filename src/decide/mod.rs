@@ -15,6 +15,7 @@
 mod checklist;
 mod evidence;
 mod gaps;
+pub mod setting;
 mod verdict;
 
 use crate::analysis::{Analysis, Analyzer};
@@ -22,6 +23,7 @@ use evidence::{affirmed, Evidence};
 use serde::Serialize;
 
 pub use crate::lexicon::ELEMENTS;
+pub use setting::Setting;
 
 /// Weight of each element in the 0-100 support score for M53.83.
 const WEIGHTS: [u32; 7] = [25, 25, 10, 10, 10, 10, 10];

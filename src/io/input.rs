@@ -6,6 +6,7 @@
 //! exactly one item, in input order, so the output has one record per
 //! input note.
 
+use crate::decide::Setting;
 use crate::record::{normalize_billed, ErrorInfo, ErrorRecord, Note};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -365,6 +366,30 @@ impl Iterator for Items {
     }
 }
 
+/// The note of `item` in the care setting named by its input (`setting`
+/// field or column), or the error record of a value that names none.
+fn with_setting(mut item: Item, setting: Option<&str>) -> Item {
+    let Some(value) = setting.filter(|v| !v.trim().is_empty()) else {
+        return item;
+    };
+    let Ok(note) = &mut item.note else {
+        return item;
+    };
+    match Setting::parse(value) {
+        Some(s) => note.setting = Some(s),
+        None => {
+            let id = note.id.clone();
+            return err_item(
+                id,
+                "invalid_record",
+                "`setting` must be `outpatient` or `inpatient`".into(),
+                item.bytes,
+            );
+        }
+    }
+    item
+}
+
 /// Decodes bytes to a note text under the UTF-8 policy and size limit.
 fn make_note(
     id: String,
@@ -410,7 +435,12 @@ fn finish_note(id: String, text: String, billed: Vec<String>, size: usize, lossy
         return err_item(id, "empty_text", "note text is empty".into(), size);
     }
     Item {
-        note: Ok(Note { id, text, billed }),
+        note: Ok(Note {
+            id,
+            text,
+            billed,
+            setting: None,
+        }),
         bytes: size,
         lossy,
     }
@@ -559,6 +589,8 @@ struct PlainLine<'a> {
     text: Cow<'a, str>,
     #[serde(borrow, default)]
     billed: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    setting: Option<Cow<'a, str>>,
 }
 
 /// Parses one JSON line into a note or an error record.
@@ -574,7 +606,8 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
             .id
             .map_or_else(|| format!("{}:{}", base, lineno), Cow::into_owned);
         let billed = normalize_billed(line.billed.unwrap_or_default());
-        return note_item(id, line.text.into_owned(), billed, n, false, opts);
+        let item = note_item(id, line.text.into_owned(), billed, n, false, opts);
+        return with_setting(item, line.setting.as_deref());
     }
     let pos = format!("{}:{}", base, lineno);
     let (value, lossy): (Value, bool) = match serde_json::from_slice(buf) {
@@ -657,7 +690,12 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
         Ok(b) => b,
         Err(m) => return err_item(id, "invalid_record", format!("line {}: {m}", lineno), n),
     };
-    note_item(id, text, billed, n, lossy, opts)
+    let setting = match obj.get("setting") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => Some("not a string"),
+    };
+    with_setting(note_item(id, text, billed, n, lossy, opts), setting)
 }
 
 /// A note read from a JSON line of `n` bytes, or the error record of an
@@ -752,6 +790,7 @@ struct CsvRows {
     id_col: Option<usize>,
     text_col: usize,
     billed_col: Option<usize>,
+    setting_col: Option<usize>,
     row: usize,
     opts: InputOptions,
     done: bool,
@@ -804,6 +843,7 @@ impl CsvRows {
             id_col,
             text_col,
             billed_col,
+            setting_col: find("setting"),
             row: 0,
             opts,
             done: false,
@@ -853,7 +893,12 @@ impl Iterator for CsvRows {
                     .and_then(|c| rec.get(c))
                     .map(|b| normalize_billed(String::from_utf8_lossy(b).split([',', ';'])))
                     .unwrap_or_default();
-                Some(make_note(id, text, billed, &self.opts, size))
+                let setting = self
+                    .setting_col
+                    .and_then(|c| rec.get(c))
+                    .map(String::from_utf8_lossy);
+                let item = make_note(id, text, billed, &self.opts, size);
+                Some(with_setting(item, setting.as_deref()))
             }
             Err(e) => {
                 self.row += 1;

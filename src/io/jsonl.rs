@@ -28,6 +28,9 @@ fn record(r: &Record, buf: &mut Vec<u8>) {
     strings(&r.codes, buf);
     buf.extend_from_slice(b",\"score\":");
     number(r.score as usize, buf);
+    buf.extend_from_slice(b",\"setting\":\"");
+    buf.extend_from_slice(r.setting.name().as_bytes());
+    buf.push(b'"');
     field(b",\"reason\":", &r.reason, buf);
     buf.extend_from_slice(b",\"checklist\":");
     checklist(&r.checklist, buf);
@@ -251,6 +254,7 @@ mod tests {
                 id: format!("n\"{i}\\\n"),
                 text: text.to_string(),
                 billed: vec!["M53.83".into(), "M54.1\t2".into()],
+                setting: None,
             };
             let mut rec = auditor.audit(&note);
             if i == 1 {

@@ -274,6 +274,9 @@ pub enum SectionKind {
     AssessmentPlan,
     #[allow(missing_docs)]
     Diagnosis,
+    /// Final or discharge diagnoses (Guidelines II.H: what is still
+    /// uncertain here is coded as established for an inpatient stay).
+    DischargeDiagnosis,
     #[allow(missing_docs)]
     Addendum,
     #[allow(missing_docs)]
@@ -305,6 +308,7 @@ impl SectionKind {
             "plan" => Self::Plan,
             "assessment_plan" => Self::AssessmentPlan,
             "diagnosis" => Self::Diagnosis,
+            "discharge_diagnosis" => Self::DischargeDiagnosis,
             "addendum" => Self::Addendum,
             "indication" => Self::Indication,
             "medications" => Self::Medications,
@@ -333,6 +337,7 @@ impl SectionKind {
             Self::Plan => "plan",
             Self::AssessmentPlan => "assessment_plan",
             Self::Diagnosis => "diagnosis",
+            Self::DischargeDiagnosis => "discharge_diagnosis",
             Self::Addendum => "addendum",
             Self::Indication => "indication",
             Self::Medications => "medications",
@@ -355,7 +360,11 @@ impl SectionKind {
     pub fn is_diagnostic(self) -> bool {
         matches!(
             self,
-            Self::Assessment | Self::AssessmentPlan | Self::Impression | Self::Diagnosis
+            Self::Assessment
+                | Self::AssessmentPlan
+                | Self::Impression
+                | Self::Diagnosis
+                | Self::DischargeDiagnosis
         )
     }
 
