@@ -181,6 +181,11 @@ fn report_works_in_headless_chromium() {
             || dom.contains("data-element=\"pathology\"")
     );
     assert!(dom.contains("<mark"));
+    // Each code with its official description (the tabular extract).
+    assert!(
+        dom.contains("M53.83 Other specified dorsopathies, cervicothoracic region</p>"),
+        "{dom}"
+    );
 
     // A chart-reading discount: the code description in the referral is
     // struck through, its document and reason on hover.

@@ -184,7 +184,10 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     let sink: Box<dyn Sink> = match opts.format {
         OutputFormat::Jsonl => Box::new(crate::io::output::JsonlSink::new(opened.writer)),
         OutputFormat::Csv => Box::new(CsvSink::new(opened.writer, !resumed)),
-        OutputFormat::Html => Box::new(crate::io::report::HtmlSink::new(opened.writer)),
+        OutputFormat::Html => Box::new(crate::io::report::HtmlSink::new(
+            opened.writer,
+            auditor.analyzer.lexicons.tabular.clone(),
+        )),
     };
     let mut writer = Writer {
         opts,

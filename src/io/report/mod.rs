@@ -11,6 +11,7 @@
 //! small; the worklist is plain JSON so it renders at once.
 
 use crate::io::output::Sink;
+use crate::lexicon::Tabular;
 use crate::record::Output;
 use base64::engine::general_purpose::STANDARD;
 use base64::write::EncoderWriter;
@@ -32,17 +33,20 @@ pub struct HtmlSink<W: Write> {
     rows: Vec<Value>,
     queries: BTreeMap<String, String>,
     count: usize,
+    /// The tabular list, for the codes' descriptions.
+    tabular: Tabular,
 }
 
 impl<W: Write> HtmlSink<W> {
-    /// Writes to `w`.
-    pub fn new(w: W) -> Self {
+    /// Writes to `w`; `tabular` gives the codes' official descriptions.
+    pub fn new(w: W, tabular: Tabular) -> Self {
         HtmlSink {
             out: Some(w),
             details: None,
             rows: Vec::new(),
             queries: BTreeMap::new(),
             count: 0,
+            tabular,
         }
     }
 
@@ -151,8 +155,13 @@ impl<W: Write> Sink for HtmlSink<W> {
                     r.score,
                     r.gaps.len(),
                 ]));
+                let codes: Vec<Value> = r
+                    .codes
+                    .iter()
+                    .map(|c| json!([c, self.tabular.description(c)]))
+                    .collect();
                 json!({
-                    "reason": r.reason, "text": text, "ev": ev, "cl": cl,
+                    "reason": r.reason, "text": text, "ev": ev, "cl": cl, "codes": codes,
                     "gaps": r.gaps.iter().map(|g| json!([g.element, g.reason])).collect::<Vec<_>>(),
                     "notes": r.notes,
                 })
@@ -235,6 +244,7 @@ const HEAD_2: &str = r#"</style>
 <h2 id="note-id"></h2>
 <p id="note-verdict"></p>
 <p id="note-reason"></p>
+<p id="note-codes"></p>
 <div id="note-cols">
 <div>
 <h3>Checklist</h3>

@@ -141,6 +141,7 @@
     const vp = $("note-verdict");
     vp.replaceChildren(el("span", "v v-" + row[1], row[1]), document.createTextNode("  codes: " + (row[2] || "none") + "  score: " + (row[5] === null ? "-" : row[5]) + "  billed: " + (row[3] || "none") + (row[4] === false ? " (disagrees)" : row[4] === true ? " (agrees)" : "")));
     $("note-reason").textContent = d.error ? d.error : d.reason;
+    $("note-codes").textContent = (d.codes || []).map((c) => c[0] + " " + (c[1] || "")).join("; ");
     const cl = $("checklist").tBodies[0];
     cl.replaceChildren();
     const gaps = $("gaps");
