@@ -97,7 +97,12 @@ fn more_specific(ev: &Evidence) -> Option<Choice> {
 /// where the row's site admits, one of the `with` concepts too (if it has
 /// any), none of the `unless` concepts.
 fn applying_rows<'e>(ev: &'e Evidence) -> impl Iterator<Item = &'e TableRow> + 'e {
+    // Most notes have nothing at C7-T1 or its vertebrae: no row to test.
+    let anything = !ev.at_ct.is_empty() || !ev.at_vertebra.is_empty();
     ev.lex.table.iter().filter(move |row| {
+        if !anything {
+            return false;
+        }
         let has = |c: &String| ev.at_site(c, row.site).next().is_some();
         row.when.iter().any(has)
             && (row.with.is_empty() || row.with.iter().any(has))
