@@ -413,3 +413,31 @@ fn setting_flag_and_per_note_field() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A `-j` beyond reason is lowered with a warning, not obeyed; a
+/// `--max-note-bytes` as large as the type holds does not overflow into
+/// refusing every text note.
+#[test]
+fn extreme_arguments_are_bounded() {
+    let note = root().join("corpora/sample/ct-facet-supported.txt");
+    let out = bin()
+        .args(["audit", "-q", "-j", "100000000"])
+        .arg(&note)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("using"));
+    assert_eq!(lines(&out.stdout)[0]["verdict"], "supported");
+    let out = bin()
+        .args(["audit", "-q", "--max-note-bytes", &u64::MAX.to_string()])
+        .arg(&note)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(lines(&out.stdout)[0]["verdict"], "supported");
+}

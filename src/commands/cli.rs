@@ -208,6 +208,24 @@ fn auditor(lexicons: &Option<PathBuf>, setting: SettingArg) -> Result<Auditor> {
     Ok(Auditor::new(lex).with_setting(setting.into()))
 }
 
+/// Most worker threads per core: more only costs memory and start-up (a
+/// huge `-j` would start hundreds of thousands of threads).
+const JOBS_PER_CORE: usize = 4;
+
+/// `-j` bounded by [`JOBS_PER_CORE`] times the cores, with a warning when
+/// it is lowered (the output does not depend on the thread count).
+fn clamp_jobs(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let most = cores * JOBS_PER_CORE;
+    if jobs > most {
+        eprintln!(
+            "m53audit: -j {jobs} is more than {JOBS_PER_CORE} threads for each of the {cores} cores; using {most}"
+        );
+        return most;
+    }
+    jobs
+}
+
 /// Runs the parsed command; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
@@ -220,6 +238,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             if jobs == 0 {
                 anyhow::bail!("-j must be at least 1");
             }
+            let jobs = clamp_jobs(jobs);
             if a.paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
                 anyhow::bail!(
                     "no input: give files or directories to audit, or pipe JSON lines to stdin (see m53audit audit --help)"

@@ -448,7 +448,8 @@ fn finish_note(id: String, text: String, billed: Vec<String>, size: usize, lossy
 
 fn read_text(mut r: Box<dyn Read + Send>, id: String, opts: &InputOptions) -> Item {
     let mut buf = Vec::new();
-    let limit = opts.max_note_bytes as u64 + 1;
+    // `--max-note-bytes` may be as large as the type holds: no overflow.
+    let limit = (opts.max_note_bytes as u64).saturating_add(1);
     match r.by_ref().take(limit).read_to_end(&mut buf) {
         Ok(n) => {
             if buf.len() > opts.max_note_bytes {
