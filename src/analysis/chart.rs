@@ -82,23 +82,14 @@ pub(super) fn read_chart(
         overrule(lex, docs, a);
         return;
     }
-    let provider_assesses = a.terms.iter().any(|t| {
-        let d = docs.at(t.start);
-        is_provider(d.role)
-            && a.sections
-                .get(t.sentence)
-                .is_some_and(|s| s.kind.is_diagnostic())
-    });
+    let provider_assesses = a.terms.iter().any(|t| provider_assessment(docs, a, t));
     let last_final = docs.last_start(Time::Final);
     for k in 0..a.terms.len() {
         let (cat, is_place) = category(lex, &a.terms[k]);
         let t = &a.terms[k];
         let doc = docs.at(t.start).clone();
         let sentence_start = a.sentences.get(t.sentence).map_or(0, |r| r.start);
-        let diagnostic = a
-            .sections
-            .get(t.sentence)
-            .is_some_and(|s| s.kind.is_diagnostic());
+        let diagnostic = in_diagnostic_section(a, t);
         // Dates, durations and qualifiers are read with the finding they
         // belong to; only findings, pains, care, imaging and places are read.
         let read_finding = cat.is_some_and(|c| {
@@ -184,6 +175,19 @@ fn set_documents(docs: &Documents, a: &mut Analysis) {
     }
 }
 
+/// Is the term in a diagnostic section (assessment, impression, diagnosis)?
+fn in_diagnostic_section(a: &Analysis, t: &Term) -> bool {
+    a.sections
+        .get(t.sentence)
+        .is_some_and(|s| s.kind.is_diagnostic())
+}
+
+/// Is the term a provider's assessment: a diagnostic section of a
+/// provider's, radiologist's or therapist's document?
+fn provider_assessment(docs: &Documents, a: &Analysis, t: &Term) -> bool {
+    is_provider(docs.at(t.start).role) && in_diagnostic_section(a, t)
+}
+
 fn is_provider(r: Role) -> bool {
     matches!(r, Role::Provider | Role::Radiologist | Role::Therapist)
 }
@@ -206,12 +210,7 @@ fn category(lex: &Lexicons, t: &Term) -> (Option<ConceptCategory>, bool) {
 /// affirmation is not, or when it is in a later addendum, final read or
 /// provider assessment.
 fn outranks(docs: &Documents, a: &Analysis, neg: &Term, aff: &Term) -> bool {
-    let diag = |t: &Term| {
-        is_provider(docs.at(t.start).role)
-            && a.sections
-                .get(t.sentence)
-                .is_some_and(|s| s.kind.is_diagnostic())
-    };
+    let diag = |t: &Term| provider_assessment(docs, a, t);
     let (dn, da) = (docs.at(neg.start), docs.at(aff.start));
     let later_doc = dn.index != da.index && dn.start > da.start;
     let corrects = matches!(dn.time, Time::Addendum | Time::Final) || dn.kind == DocKind::Addendum;
@@ -233,12 +232,7 @@ fn overrule(lex: &Lexicons, docs: &Documents, a: &mut Analysis) {
     // In one document only a negation in the provider's assessment can
     // outrank anything (see `outranks`).
     let one_document = docs.docs.len() == 1;
-    let may_outrank = |t: &Term| {
-        !one_document
-            || a.sections
-                .get(t.sentence)
-                .is_some_and(|s| s.kind.is_diagnostic())
-    };
+    let may_outrank = |t: &Term| !one_document || in_diagnostic_section(a, t);
     // Negations by concept (the last CANDIDATES of each).
     let mut negations: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
     for (k, t) in a.terms.iter().enumerate() {

@@ -234,9 +234,10 @@ impl StatementReader {
         }
     }
 
-    /// Finds the chart-word phrases of `text` with a matcher of its own
-    /// (tests and single spans; the analyzer finds them in its one pass).
-    pub fn scan(&self, text: &str) -> Scan {
+    /// Finds the chart-word phrases of `text` with a matcher of its own,
+    /// for tests (the analyzer finds them in its one matching pass).
+    #[cfg(test)]
+    pub(crate) fn scan(&self, text: &str) -> Scan {
         let m = crate::find::matcher::PhraseMatcher::new(self.patterns());
         self.scan_from_hits(text, m.find(&crate::text::Normalized::new(text).flat))
     }

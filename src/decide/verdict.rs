@@ -52,8 +52,9 @@ impl Choice {
 
 /// Runs the steps in order; the first that applies gives the verdict.
 pub(super) fn choose(ev: &Evidence) -> Choice {
-    let mut choice = more_specific(ev)
-        .or_else(|| preempted_without_code(ev))
+    let rows: Vec<&TableRow> = applying_rows(ev).collect();
+    let mut choice = more_specific(ev, &rows)
+        .or_else(|| preempted_without_code(ev, &rows))
         .or_else(|| supported(ev))
         .or_else(|| pain_at_ct(ev))
         .or_else(|| dorsopathy_elsewhere(ev))
@@ -73,9 +74,10 @@ pub(super) fn choose(ev: &Evidence) -> Choice {
 /// level." A row applies when one of its `when` concepts is at C7-T1, one of
 /// its `with` concepts too (if it has any), and none of its `unless`
 /// concepts; every row that applies is reported.
-fn more_specific(ev: &Evidence) -> Option<Choice> {
+/// `rows`: the rows that apply ([`applying_rows`]).
+fn more_specific(ev: &Evidence, rows: &[&TableRow]) -> Option<Choice> {
     let (mut codes, mut descriptions, mut deciding) = (Vec::new(), Vec::new(), Vec::new());
-    for row in applying_rows(ev).filter(|r| r.code != NO_CODE) {
+    for row in rows.iter().filter(|r| r.code != NO_CODE) {
         if !codes.contains(&row.code) {
             codes.push(row.code.clone());
             descriptions.push(row.description.clone());
@@ -123,8 +125,8 @@ fn row_terms<'e>(ev: &'e Evidence, row: &'e TableRow) -> impl Iterator<Item = us
 /// compression; otherwise `insufficient`: the neoplasm is coded from
 /// Chapter 2, not here)": a row whose code is `none` pre-empts M53.83
 /// without a code of its own.
-fn preempted_without_code(ev: &Evidence) -> Option<Choice> {
-    let row = applying_rows(ev).find(|r| r.code == NO_CODE)?;
+fn preempted_without_code(ev: &Evidence, rows: &[&TableRow]) -> Option<Choice> {
+    let row = rows.iter().find(|r| r.code == NO_CODE)?;
     let reason = format!(
         "{} is documented, which pre-empts M53.83 but is not coded from the dorsopathies.",
         capitalize(&row.description)

@@ -55,11 +55,6 @@ impl Tabular {
             )),
         }
     }
-
-    /// Every code, sorted.
-    pub fn codes(&self) -> &[TabularCode] {
-        &self.codes
-    }
 }
 
 /// Parses `tabular.tsv`.
