@@ -194,6 +194,19 @@ pub struct Record {
 }
 
 impl Record {
+    /// Moves every byte offset of the record (evidence spans, document
+    /// starts) through `to_original`: for a note whose text was decoded,
+    /// offsets into the text become offsets into the original bytes.
+    pub fn map_offsets(&mut self, to_original: impl Fn(usize) -> usize) {
+        for e in &mut self.evidence {
+            e.start = to_original(e.start);
+            e.end = to_original(e.end);
+        }
+        for d in &mut self.documents {
+            d.start = to_original(d.start);
+        }
+    }
+
     /// The document an evidence span is in.
     pub fn document_of(&self, e: &Evidence) -> Option<&DocumentRef> {
         self.documents.iter().find(|d| d.index == e.document)
@@ -257,10 +270,38 @@ pub fn normalize_billed<I: IntoIterator<Item = S>, S: AsRef<str>>(codes: I) -> V
         .collect()
 }
 
+/// Billed codes from one string: separated by commas, semicolons or white
+/// space, normalised.
+pub fn split_billed(s: &str) -> Vec<String> {
+    normalize_billed(s.split(|c: char| c == ',' || c == ';' || c.is_whitespace()))
+}
+
+/// Has `code` the shape of an ICD-10-CM code: a letter (not U), a digit, a
+/// letter or digit, then up to four letters or digits after an optional
+/// dot (`M53.83`, `M5383`, `S13.4XXA`)?
+pub fn is_icd10cm_shape(code: &str) -> bool {
+    let b = code.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_digit() || c.is_ascii_uppercase();
+    if b.len() < 3
+        || !b[0].is_ascii_uppercase()
+        || b[0] == b'U'
+        || !b[1].is_ascii_digit()
+        || !alnum(&b[2])
+    {
+        return false;
+    }
+    let rest = b[3..].strip_prefix(b".").unwrap_or(&b[3..]);
+    rest.len() <= 4 && rest.iter().all(alnum) && !(b.len() == 4 && b[3] == b'.')
+}
+
 /// Do the billed spine codes agree with the documented codes? `None` when no
-/// spine code was billed.
+/// spine code was billed. A billed code without the shape of an ICD-10-CM
+/// code takes no part (the record's notes name it).
 pub fn billed_agrees(billed: &[String], documented: &[String]) -> Option<bool> {
-    let spine: Vec<&String> = billed.iter().filter(|c| is_spine_code(c)).collect();
+    let spine: Vec<&String> = billed
+        .iter()
+        .filter(|c| is_icd10cm_shape(c) && is_spine_code(c))
+        .collect();
     if spine.is_empty() {
         return None;
     }
@@ -410,6 +451,12 @@ impl Auditor {
             evidence: d.checklist[k].terms.clone(),
         };
         let billed = note.billed.clone();
+        let mut notes = d.notes.clone();
+        for bad in billed.iter().filter(|c| !is_icd10cm_shape(c)) {
+            notes.push(format!(
+                "Billed code `{bad}` does not have the shape of an ICD-10-CM code; it takes no part in the agreement check."
+            ));
+        }
         Record {
             id: note.id.clone(),
             verdict: d.verdict,
@@ -429,7 +476,7 @@ impl Auditor {
             gaps: d.gaps.clone(),
             billed_agrees: billed_agrees(&billed, &d.codes),
             billed,
-            notes: d.notes.clone(),
+            notes,
             documents: documents_of(a, &evidence),
             evidence,
         }
@@ -504,6 +551,31 @@ mod tests {
         assert_eq!(
             billed_agrees(&normalize_billed(["M5383"]), &doc),
             Some(true)
+        );
+        assert_eq!(billed_agrees(&normalize_billed(["M53.83.9"]), &doc), None);
+    }
+
+    #[test]
+    fn icd10cm_shapes_and_splitting() {
+        for ok in ["M53.83", "M5383", "S13.4XXA", "G99.2", "M48.8X3", "Z87.39"] {
+            assert!(is_icd10cm_shape(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "M5",
+            "M53.",
+            "53.83",
+            "U07.1",
+            "M53.83.1",
+            "M53.83XXXX",
+            "m53.83",
+            "M5?.8",
+        ] {
+            assert!(!is_icd10cm_shape(bad), "{bad}");
+        }
+        assert_eq!(
+            split_billed("m53.83, M54.2;G99.2  M47.813\tx"),
+            ["M53.83", "M54.2", "G99.2", "M47.813", "X"]
         );
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::decide::Setting;
 use crate::io::batch::{self, Only, RunOptions};
-use crate::io::input::{InputOptions, Utf8Policy};
+use crate::io::input::{InputFormat, InputOptions, Utf8Policy};
 use crate::io::output::OutputFormat;
 use crate::lexicon::Lexicons;
 use crate::record::Auditor;
@@ -119,13 +119,15 @@ pub struct AuditArgs {
     /// Input files or directories ('-' for JSON lines on stdin).
     #[arg(value_name = "PATH", default_value = "-")]
     pub paths: Vec<PathBuf>,
-    /// Write to FILE instead of stdout (written as FILE.partial, renamed when complete).
+    /// Write to FILE instead of stdout ('-': stdout); written as
+    /// FILE.partial and renamed when complete. An input is never an output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Jsonl)]
     pub format: OutputFormat,
-    /// Also write a JSON summary (counts per verdict, disagreements, errors, throughput).
+    /// Also write a JSON summary (counts per verdict, disagreements, errors,
+    /// skipped files, duplicate ids, throughput) to FILE ('-': stdout).
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
     /// Keep all notes, or only those whose billed codes disagree with the documentation.
@@ -137,23 +139,39 @@ pub struct AuditArgs {
     /// No progress bar and no summary line on stderr (errors still go there).
     #[arg(short, long)]
     pub quiet: bool,
-    /// Continue an interrupted run into the same -o FILE without redoing notes.
+    /// Continue an interrupted run into the same -o FILE without redoing
+    /// notes; refused when the inputs (paths, sizes, times), the format or
+    /// the options differ from the interrupted run's.
     #[arg(long)]
     pub resume: bool,
-    /// CSV column with the note id (default: `id`, else the row number).
+    /// Refuse to replace an existing -o FILE (by default it is replaced
+    /// when the run completes; until then the old file stays whole).
+    #[arg(long)]
+    pub no_clobber: bool,
+    /// Format of every input: by default the file name's extension says
+    /// (.jsonl/.ndjson/.json, .csv, .tsv, .txt, each also .gz/.zst), else the
+    /// content (JSON lines, or CSV/TSV with a header row); `text` reads
+    /// each file, or stdin, as one note. Compression is always told from
+    /// the content.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub input_format: InputFormat,
+    /// CSV/TSV column or JSON field with the note id (default: `id`, else the position).
     #[arg(long, value_name = "NAME")]
     pub id_column: Option<String>,
-    /// CSV column with the note text (default: `text`).
+    /// CSV/TSV column or JSON field with the note text (default: `text`).
     #[arg(long, value_name = "NAME")]
     pub text_column: Option<String>,
-    /// CSV column with billed codes (default: `billed`, if present).
+    /// CSV/TSV column or JSON field with billed codes, separated by commas,
+    /// semicolons or spaces (default: `billed`, if present).
     #[arg(long, value_name = "NAME")]
     pub billed_column: Option<String>,
     /// Notes larger than this become `oversize` error records.
     #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
     pub max_note_bytes: usize,
-    /// Text that is not valid UTF-8: decode lossily (and say so) or refuse the note.
-    #[arg(long, value_enum, default_value_t = Utf8Policy::Lossy)]
+    /// Bytes that are not UTF-8: read them as Windows-1252 (the usual export
+    /// encoding), replace them with U+FFFD, or refuse the note; the record
+    /// says so, and evidence offsets stay bytes of the original.
+    #[arg(long, value_enum, default_value_t = Utf8Policy::Windows1252)]
     pub invalid_utf8: Utf8Policy,
 }
 
@@ -254,7 +272,16 @@ pub fn run(cli: Cli) -> Result<i32> {
                 progress: interactive && !a.quiet,
                 summary_line: !a.quiet,
                 resume: a.resume,
+                no_clobber: a.no_clobber,
+                decided_by: format!(
+                    "setting {:?}; lexicons {:?}",
+                    cli.setting,
+                    cli.lexicons
+                        .as_ref()
+                        .map(|d| std::fs::canonicalize(d).unwrap_or(d.clone()))
+                ),
                 input: InputOptions {
+                    format: a.input_format,
                     id_column: a.id_column,
                     text_column: a.text_column,
                     billed_column: a.billed_column,
@@ -263,6 +290,9 @@ pub fn run(cli: Cli) -> Result<i32> {
                 },
             };
             let outcome = batch::run(&auditor, &opts)?;
+            if outcome.summary.notes == 0 {
+                eprintln!("m53audit: the input holds no notes");
+            }
             Ok(outcome.exit_code())
         }
         Command::Explain(e) => {

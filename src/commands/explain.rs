@@ -9,47 +9,36 @@ use anyhow::{Context, Result};
 use std::io::{Read, Write};
 use std::path::Path;
 
-/// Reads the note of `path` (text, or the first object of a JSON/JSON-lines file).
+/// Reads the note of `path` (text, or the first object of a JSON/JSON-lines
+/// file or of JSON on stdin), decoded as `audit` decodes it.
 pub fn read_note(path: &Path) -> Result<Note> {
-    let mut raw = Vec::new();
+    use crate::io::input::{open_text, parse_json_line, text_of_bytes, Format, InputOptions};
     let name = path.display().to_string();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut raw)
-            .context("cannot read stdin")?;
+    let (format, mut reader) = open_text(path)?;
+    let mut raw = Vec::new();
+    reader
+        .read_to_end(&mut raw)
+        .with_context(|| format!("{name}: cannot read"))?;
+    let start = raw
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(raw.len());
+    let json =
+        format == Format::JsonLines || (path.as_os_str() == "-" && raw.get(start) == Some(&b'{'));
+    let opts = InputOptions::default();
+    let item = if json {
+        let first = raw[start..].split(|&b| b == b'\n').next().unwrap_or(&[]);
+        parse_json_line(&name, 1, first, &opts)
     } else {
-        let (_, comp) = crate::io::input::classify(path);
-        crate::io::input::open(path, comp)
-            .with_context(|| format!("{name}: cannot open"))?
-            .read_to_end(&mut raw)
-            .with_context(|| format!("{name}: cannot read"))?;
+        text_of_bytes(raw, &opts)
+    };
+    let mut note = item
+        .note
+        .map_err(|e| anyhow::anyhow!("{name}: {} ({})", e.error.message, e.error.kind))?;
+    if !json {
+        note.id = name;
     }
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let trimmed = text.trim_start();
-    let json_like = trimmed.starts_with('{')
-        && (path.as_os_str() == "-"
-            || crate::io::input::classify(path).0 == crate::io::input::Format::JsonLines);
-    if json_like {
-        let first = trimmed.lines().next().unwrap_or("");
-        let item = crate::io::input::parse_json_line(
-            &name,
-            1,
-            first.as_bytes(),
-            &crate::io::input::InputOptions::default(),
-        );
-        return item
-            .note
-            .map_err(|e| anyhow::anyhow!("{name}: {} ({})", e.error.message, e.error.kind));
-    }
-    if text.trim().is_empty() {
-        anyhow::bail!("{name}: the note is empty");
-    }
-    Ok(Note {
-        id: name,
-        text,
-        billed: Vec::new(),
-        setting: None,
-    })
+    Ok(note)
 }
 
 /// Runs `explain`.

@@ -12,6 +12,7 @@
 //! beside it (`FILE.partial.progress`) records how many input notes are
 //! written, so `--resume` can continue an interrupted run.
 
+use crate::io::decode::Decoding;
 use crate::io::input::{expand, InputOptions, Item, Items, Raw, Source};
 use crate::io::output::{Brief, CsvSink, OutputFormat, Sink, Summary};
 use crate::record::{Auditor, Output};
@@ -57,6 +58,11 @@ pub struct RunOptions {
     pub summary_line: bool,
     /// Continue an interrupted run.
     pub resume: bool,
+    /// Refuse to replace an existing output file.
+    pub no_clobber: bool,
+    /// What else decides the records (the care setting, the lexicons):
+    /// part of the fingerprint a resumed run must match.
+    pub decided_by: String,
     /// Input reading options.
     pub input: InputOptions,
 }
@@ -69,9 +75,12 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// Exit status: 0 all notes audited, 1 some notes had errors.
+    /// Exit status: 0 all notes audited, 1 some notes had errors, 2 the
+    /// input held no notes at all.
     pub fn exit_code(&self) -> i32 {
-        if self.summary.error_count() > 0 {
+        if self.summary.notes == 0 {
+            2
+        } else if self.summary.error_count() > 0 {
             1
         } else {
             0
@@ -84,6 +93,88 @@ struct Progress {
     items: u64,
     bytes_out: u64,
     summary: Summary,
+    /// The run's [`fingerprint`]; `--resume` refuses another.
+    #[serde(default)]
+    fingerprint: String,
+}
+
+/// What makes a run's output: the program version, each input (path,
+/// size, modification time), the output format and the options that
+/// change records. A resumed run must have the same.
+fn fingerprint(opts: &RunOptions, sources: &[Source]) -> String {
+    let mut fp = format!(
+        "m53audit {}; format {:?}; only {:?}; {:?}; {}",
+        env!("CARGO_PKG_VERSION"),
+        opts.format,
+        opts.only,
+        opts.input,
+        opts.decided_by
+    );
+    for s in sources {
+        match s {
+            Source::Stdin => fp.push_str("; stdin"),
+            Source::File { path, .. } => {
+                let meta = std::fs::metadata(path).ok();
+                let size = meta.as_ref().map_or(0, |m| m.len());
+                let mtime = meta
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                fp.push_str(&format!("; {} {size} {mtime}", path.display()));
+            }
+        }
+    }
+    fp
+}
+
+/// Refuses, before anything is written, what would lose data or fail at
+/// the end: an output that is one of the inputs, an existing output with
+/// `--no-clobber`, records and summary both on stdout, a summary path that
+/// cannot be written, `--resume` of stdin.
+fn check_paths(opts: &RunOptions, sources: &[Source]) -> Result<()> {
+    let stdout = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    if stdout(&opts.output) && stdout(&opts.summary) {
+        bail!("-o - and --summary - would mix records and the summary on stdout; send one of them to a file");
+    }
+    if let Some(out) = opts.output.as_ref().filter(|p| p.as_os_str() != "-") {
+        if let Ok(out_real) = std::fs::canonicalize(out) {
+            for s in sources {
+                if let Source::File { path, .. } = s {
+                    if std::fs::canonicalize(path).is_ok_and(|p| p == out_real) {
+                        bail!(
+                            "{}: the output is also an input; writing it would destroy the input",
+                            out.display()
+                        );
+                    }
+                }
+            }
+            if opts.no_clobber && !opts.resume && out_real.is_file() {
+                bail!(
+                    "{}: exists (--no-clobber); remove it or choose another -o",
+                    out.display()
+                );
+            }
+        }
+    }
+    if let Some(path) = opts.summary.as_ref().filter(|p| p.as_os_str() != "-") {
+        check_writable(path)
+            .with_context(|| format!("{}: cannot write the summary", path.display()))?;
+    }
+    if opts.resume && sources.contains(&Source::Stdin) {
+        bail!("--resume cannot skip notes of stdin, which a rerun does not read again; give the input as files");
+    }
+    Ok(())
+}
+
+/// Can `path` be written (without changing it when it exists)?
+fn check_writable(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        OpenOptions::new().append(true).open(path).map(drop)
+    } else {
+        OpenOptions::new().write(true).create_new(true).open(path)?;
+        std::fs::remove_file(path)
+    }
 }
 
 fn partial_path(out: &Path) -> PathBuf {
@@ -112,8 +203,12 @@ struct Done {
     brief: Brief,
     out: Option<Output>,
     bytes: usize,
-    lossy: bool,
+    decoding: Option<Decoding>,
     text: Option<String>,
+    /// The record's id, hashed (to find duplicates without keeping ids).
+    id_hash: u64,
+    /// The id, kept only when the writer may need to name it.
+    id: String,
 }
 
 /// A processed chunk: its notes, and for JSON-lines output the lines of
@@ -139,17 +234,23 @@ fn process(
     let (out, text) = match item.note {
         Ok(note) => {
             let mut rec = auditor.audit(&note);
-            if item.lossy {
-                rec.notes.push(
-                    "The note was not valid UTF-8; invalid bytes were replaced before auditing."
-                        .into(),
-                );
+            // The report shows the decoded text, so its offsets stay in it;
+            // JSON lines and CSV give offsets into the original bytes.
+            let html = format == OutputFormat::Html;
+            if let Some(how) = item.decoding {
+                let mapped = item.offsets.is_some() && !html;
+                rec.notes.push(how.note(mapped));
             }
-            let text = (format == OutputFormat::Html).then_some(note.text);
+            if let (Some(map), false) = (&item.offsets, html) {
+                rec.map_offsets(|p| map.original(p));
+            }
+            let text = html.then_some(note.text);
             (Output::Audited(Box::new(rec)), text)
         }
         Err(e) => (Output::Error(e), None),
     };
+    let id_hash = id_hash(out.id());
+    let id = out.id().to_string();
     let brief = Brief::of(&out);
     let out = if format == OutputFormat::Jsonl {
         // Serialise and drop the record here, on the worker thread.
@@ -164,22 +265,35 @@ fn process(
         brief,
         out,
         bytes: item.bytes,
-        lossy: item.lossy,
+        decoding: item.decoding,
         text,
+        id_hash,
+        id,
     }
+}
+
+/// A record id's hash (FxHash: the same in every run).
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = rustc_hash::FxBuildHasher.build_hasher();
+    h.write(id.as_bytes());
+    h.finish()
 }
 
 /// Runs an audit: opens the output (resuming where a progress file says),
 /// streams the inputs through reader, workers and writer, then renames the
 /// finished output and writes the summary.
 pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
-    let sources = expand(&opts.paths)?;
+    let inputs = expand(&opts.paths, &opts.input)?;
+    let sources = inputs.sources;
+    check_paths(opts, &sources)?;
+    let fingerprint = fingerprint(opts, &sources);
     let start = Instant::now();
     let total_bytes = total_bytes(&sources);
     if opts.resume && opts.format == OutputFormat::Html {
         bail!("--resume does not work with --format html (the report is written whole); rerun without --resume");
     }
-    let opened = open_output(opts)?;
+    let opened = open_output(opts, &fingerprint)?;
     let resumed = opened.skip > 0;
     let sink: Box<dyn Sink> = match opts.format {
         OutputFormat::Jsonl => Box::new(crate::io::output::JsonlSink::new(opened.writer)),
@@ -194,13 +308,19 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         start,
         previous_seconds: opened.progress.summary.seconds,
         summary: opened.progress.summary.clone(),
+        seen_ids: Default::default(),
+        read_bytes: Default::default(),
+        first_notes: opened.progress.summary.notes,
+        fingerprint,
         bytes_out: opened.progress.bytes_out,
         items_done: opened.progress.items,
         progress_path: opened.file_output.as_ref().map(|o| progress_path(o)),
         sink,
         bar: progress_bar(opts, total_bytes),
     };
+    writer.summary.set_skipped(&inputs.skipped);
     let items = Items::new(sources, opts.input.clone());
+    writer.read_bytes = items.read_bytes();
     stream(auditor, opts, items, opened.skip, &mut writer)?;
     writer.sink.finish().context("writing the output failed")?;
     let Writer {
@@ -220,8 +340,16 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         let _ = std::fs::remove_file(progress_path(out));
     }
     if let Some(path) = &opts.summary {
-        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
-            .with_context(|| format!("{}: cannot write the summary", path.display()))?;
+        let text = serde_json::to_string_pretty(&summary)? + "\n";
+        if path.as_os_str() == "-" {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())
+                .and_then(|_| out.flush())
+                .context("cannot write the summary to stdout")?;
+        } else {
+            std::fs::write(path, text)
+                .with_context(|| format!("{}: cannot write the summary", path.display()))?;
+        }
     }
     if opts.summary_line {
         eprintln!("{}", summary.line());
@@ -229,22 +357,19 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     Ok(RunOutcome { summary })
 }
 
-/// The inputs' total size when every input is an uncompressed file (the
-/// progress bar's denominator); `None` otherwise.
+/// The inputs' total size as stored (compressed or not) when every input
+/// is a file (the progress bar's denominator); `None` with stdin.
 fn total_bytes(sources: &[Source]) -> Option<u64> {
-    let plain = sources.iter().all(|s| {
-        matches!(s, Source::File { path, .. }
-            if crate::io::input::classify(path).1 == crate::io::input::Compression::None)
-    });
-    plain.then(|| {
-        sources
-            .iter()
-            .map(|s| match s {
-                Source::File { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
-                Source::Stdin => 0,
-            })
-            .sum()
-    })
+    let mut total = 0;
+    for s in sources {
+        match s {
+            Source::File { path, .. } => {
+                total += std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+            }
+            Source::Stdin => return None,
+        }
+    }
+    Some(total)
 }
 
 /// The opened output: where records go, what an earlier interrupted run
@@ -260,13 +385,14 @@ struct Opened {
 
 /// Opens stdout, a device or pipe (written directly: nothing to rename), or
 /// `FILE.partial` (new, or reopened at the recorded length for `--resume`).
-fn open_output(opts: &RunOptions) -> Result<Opened> {
-    let special = opts
-        .output
+fn open_output(opts: &RunOptions, fingerprint: &str) -> Result<Opened> {
+    // `-o -` is stdout.
+    let output = opts.output.clone().filter(|o| o.as_os_str() != "-");
+    let special = output
         .as_ref()
         .and_then(|o| std::fs::metadata(o).ok())
         .is_some_and(|m| !m.is_file());
-    let file_output = if special { None } else { opts.output.clone() };
+    let file_output = if special { None } else { output.clone() };
     if opts.resume && file_output.is_none() {
         bail!("--resume needs an output file (-o FILE)");
     }
@@ -280,7 +406,7 @@ fn open_output(opts: &RunOptions) -> Result<Opened> {
     };
     opened.writer = match &file_output {
         None if special => {
-            let o = opts.output.as_ref().expect("special output");
+            let o = output.as_ref().expect("special output");
             let f = OpenOptions::new()
                 .write(true)
                 .open(o)
@@ -294,6 +420,12 @@ fn open_output(opts: &RunOptions) -> Result<Opened> {
                 opened.progress = serde_json::from_slice(&bytes).with_context(|| {
                     format!("{}: corrupt progress file", progress_path(out).display())
                 })?;
+                if opened.progress.fingerprint != fingerprint {
+                    bail!(
+                        "{}: the interrupted run read other inputs or had other options (inputs, their sizes and times, format, --only, input options, setting, lexicons); rerun without --resume",
+                        out.display()
+                    );
+                }
             }
             let mut f = OpenOptions::new()
                 .read(true)
@@ -336,7 +468,7 @@ fn progress_bar(opts: &RunOptions, total_bytes: Option<u64>) -> Option<indicatif
             .unwrap(),
         ),
         _ => indicatif::ProgressBar::new_spinner().with_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bytes} {binary_bytes_per_sec} {msg}").unwrap(),
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}").unwrap(),
         ),
     };
     b.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
@@ -463,6 +595,14 @@ struct Writer<'o> {
     /// Seconds an interrupted run had already spent.
     previous_seconds: f64,
     summary: Summary,
+    /// Hashes of the ids written so far.
+    seen_ids: rustc_hash::FxHashSet<u64>,
+    /// Notes an interrupted run had already written.
+    first_notes: u64,
+    /// The run's fingerprint, kept in the progress file.
+    fingerprint: String,
+    /// Input bytes read so far, as stored (compressed or not).
+    read_bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
     bytes_out: u64,
     items_done: u64,
     progress_path: Option<PathBuf>,
@@ -502,7 +642,10 @@ impl Writer<'_> {
         let opts = self.opts;
         let mut write_err: Option<anyhow::Error> = None;
         for d in &done.notes {
-            self.summary.add(&d.brief, d.bytes, d.lossy);
+            self.summary.add(&d.brief, d.bytes, d.decoding);
+            if !self.seen_ids.insert(d.id_hash) {
+                self.summary.add_duplicate(&d.id);
+            }
             self.items_done += 1;
             if opts.only == Only::Flagged && !d.brief.is_flagged() {
                 continue;
@@ -518,8 +661,14 @@ impl Writer<'_> {
             write_err = self.sink.write_raw(&done.jsonl).err().map(Into::into);
         }
         if let Some(b) = &self.bar {
-            b.inc(done.notes.iter().map(|d| d.bytes as u64).sum());
-            b.set_message(format!("{} notes", self.summary.notes));
+            b.set_position(self.read_bytes.load(std::sync::atomic::Ordering::Relaxed));
+            let seconds = self.start.elapsed().as_secs_f64().max(1e-3);
+            b.set_message(format!(
+                "{} notes, {:.0} notes/s, {} errors",
+                self.summary.notes,
+                (self.summary.notes - self.first_notes) as f64 / seconds,
+                self.summary.error_count()
+            ));
         }
         if let Some(e) = write_err {
             return Err(e);
@@ -548,6 +697,7 @@ impl Writer<'_> {
                 items: self.items_done,
                 bytes_out: self.bytes_out,
                 summary: s,
+                fingerprint: self.fingerprint.clone(),
             },
         )
     }

@@ -3,7 +3,9 @@
 //! CSV, [`report`] for the HTML review report).
 
 pub mod batch;
+pub mod decode;
 pub mod input;
 pub mod jsonl;
 pub mod output;
 pub mod report;
+pub mod sniff;

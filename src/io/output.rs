@@ -5,8 +5,10 @@
 //! `html` (the CDI review report). The summary counts verdicts, billed-code
 //! disagreements and errors for `--summary`.
 
+use crate::io::decode::Decoding;
 use crate::record::Output;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -107,6 +109,25 @@ impl<W: Write> CsvSink<W> {
     }
 }
 
+/// A CSV cell a spreadsheet will not run as a formula: one that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`
+/// (OWASP's advice for CSV injection). Ids and billed codes come from the
+/// input, so they may start that way.
+pub fn spreadsheet_safe(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+impl<W: Write> CsvSink<W> {
+    fn write_row<const N: usize>(&mut self, cells: [&str; N]) -> io::Result<()> {
+        self.w
+            .write_record(cells.map(spreadsheet_safe).iter().map(|c| c.as_bytes()))?;
+        Ok(())
+    }
+}
+
 impl<W: Write> Sink for CsvSink<W> {
     fn write(&mut self, out: &Output, _text: Option<&str>) -> io::Result<()> {
         if self.header {
@@ -121,7 +142,7 @@ impl<W: Write> Sink for CsvSink<W> {
                     None => "",
                 };
                 let gaps: Vec<&str> = r.gaps.iter().map(|g| g.element.as_str()).collect();
-                self.w.write_record([
+                self.write_row([
                     r.id.as_str(),
                     r.verdict.name(),
                     &r.codes.join(";"),
@@ -133,7 +154,7 @@ impl<W: Write> Sink for CsvSink<W> {
                 ])?;
             }
             Output::Error(e) => {
-                self.w.write_record([
+                self.write_row([
                     e.id.as_str(),
                     "",
                     "",
@@ -206,6 +227,7 @@ impl Brief {
 
 /// Counts for `--summary`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     /// Input notes (records produced, errors included).
     pub notes: u64,
@@ -227,17 +249,33 @@ pub struct Summary {
     pub disagreement_pairs: BTreeMap<String, u64>,
     /// Error records by kind.
     pub errors: BTreeMap<String, u64>,
-    /// Notes decoded lossily from invalid UTF-8.
+    /// Notes that were not valid UTF-8 (read as Windows-1252, or replaced).
     pub lossy_utf8: u64,
+    /// Notes decoded from UTF-16.
+    pub utf16: u64,
+    /// Files the directory walks passed over (not notes by their name).
+    pub skipped_files: u64,
+    /// Their paths, relative to the directory given (the first
+    /// [`Summary::MAX_LISTED`]).
+    pub skipped_paths: Vec<String>,
+    /// Records whose id an earlier record of the run already had.
+    pub duplicate_ids: u64,
+    /// The first [`Summary::MAX_LISTED`] such ids.
+    pub duplicate_id_examples: Vec<String>,
 }
 
 impl Summary {
-    /// Counts one record.
-    pub fn add(&mut self, brief: &Brief, bytes: usize, lossy: bool) {
+    /// Most paths or ids the summary lists (it counts them all).
+    pub const MAX_LISTED: usize = 100;
+
+    /// Counts one record (`decoding`: how its text was decoded, if it was).
+    pub fn add(&mut self, brief: &Brief, bytes: usize, decoding: Option<Decoding>) {
         self.notes += 1;
         self.bytes += bytes as u64;
-        if lossy {
-            self.lossy_utf8 += 1;
+        match decoding {
+            None => {}
+            Some(Decoding::Utf16Le | Decoding::Utf16Be) => self.utf16 += 1,
+            Some(Decoding::Windows1252 | Decoding::Replaced) => self.lossy_utf8 += 1,
         }
         match brief {
             Brief::Audited {
@@ -253,6 +291,20 @@ impl Summary {
             }
             Brief::Error(kind) => count(&mut self.errors, kind),
         }
+    }
+
+    /// Counts a record whose id was seen before.
+    pub fn add_duplicate(&mut self, id: &str) {
+        self.duplicate_ids += 1;
+        if self.duplicate_id_examples.len() < Self::MAX_LISTED {
+            self.duplicate_id_examples.push(id.to_string());
+        }
+    }
+
+    /// Records the files a walk passed over.
+    pub fn set_skipped(&mut self, paths: &[String]) {
+        self.skipped_files = paths.len() as u64;
+        self.skipped_paths = paths.iter().take(Self::MAX_LISTED).cloned().collect();
     }
 
     /// Sets the timing figures.

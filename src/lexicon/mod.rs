@@ -56,6 +56,18 @@ pub enum LexiconError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// `--lexicons` names a directory that is not there, or that holds
+    /// none of the lexicon files (a mistyped path would otherwise run on
+    /// the built-in lexicons without a word).
+    #[error("{dir}: {problem}; it must hold one or more of: {known}")]
+    Directory {
+        /// The directory given.
+        dir: String,
+        /// What is wrong.
+        problem: &'static str,
+        /// The lexicon file names.
+        known: String,
+    },
     /// A row (or the header) is invalid.
     #[error("{origin}: {message}")]
     Invalid {
@@ -64,6 +76,29 @@ pub enum LexiconError {
         /// What is wrong, in words.
         message: String,
     },
+}
+
+/// Refuses a lexicon directory that is missing or holds no lexicon file.
+fn check_directory(dir: &Path) -> Result<(), LexiconError> {
+    let known = || {
+        BUILTIN
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let problem = if !dir.is_dir() {
+        "no such directory"
+    } else if !BUILTIN.iter().any(|(n, _)| dir.join(n).exists()) {
+        "holds no lexicon file"
+    } else {
+        return Ok(());
+    };
+    Err(LexiconError::Directory {
+        dir: dir.display().to_string(),
+        problem,
+        known: known(),
+    })
 }
 
 pub(crate) fn invalid(file: &str, line: usize, message: impl Into<String>) -> LexiconError {
@@ -604,6 +639,9 @@ impl Lexicons {
     /// Loads the lexicons, taking each file from `dir` when it exists there
     /// and from the built-in copy otherwise.
     pub fn load(dir: Option<&Path>) -> Result<Self, LexiconError> {
+        if let Some(d) = dir {
+            check_directory(d)?;
+        }
         let mut texts: Vec<(String, String)> = Vec::new();
         for (name, builtin) in BUILTIN {
             let path: Option<PathBuf> = dir.map(|d| d.join(name)).filter(|p| p.exists());

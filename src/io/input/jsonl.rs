@@ -1,0 +1,325 @@
+//! The JSON-lines reader: one note per non-blank line, parsed on the
+//! worker threads. The fast path reads the usual shape straight into its
+//! fields; every other shape goes through a JSON value.
+
+use super::{err_item, finish_note, oversize, with_setting, InputOptions, Item, Raw};
+use crate::io::decode::{decode_invalid_utf8, Decoding, Utf8Policy};
+use crate::record::split_billed;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::io::{self, BufRead};
+
+/// Billed codes from a JSON value: an array of strings or one string, codes
+/// separated by commas, semicolons or white space.
+pub fn billed_from_json(v: Option<&Value>) -> Result<Vec<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(split_billed(s)),
+        Some(Value::Array(a)) => {
+            let mut out = Vec::new();
+            for x in a {
+                match x {
+                    Value::String(s) => out.extend(split_billed(s)),
+                    _ => return Err("`billed` must hold strings".into()),
+                }
+            }
+            Ok(out)
+        }
+        Some(_) => Err("`billed` must be an array of codes or a comma-separated string".into()),
+    }
+}
+
+/// JSON-lines reader: one note per non-blank line.
+pub(super) struct JsonLines {
+    reader: Box<dyn BufRead + Send>,
+    base: std::sync::Arc<str>,
+    line: usize,
+    opts: InputOptions,
+    done: bool,
+    utf16: Option<Decoding>,
+}
+
+impl JsonLines {
+    pub(super) fn new(reader: Box<dyn BufRead + Send>, base: String, opts: InputOptions) -> Self {
+        JsonLines {
+            reader,
+            base: base.into(),
+            line: 0,
+            opts,
+            done: false,
+            utf16: None,
+        }
+    }
+
+    /// Marks its notes as read from a UTF-16 file (transcoded).
+    pub(super) fn utf16(mut self, utf16: Option<Decoding>) -> Self {
+        self.utf16 = utf16;
+        self
+    }
+}
+
+impl Iterator for JsonLines {
+    type Item = Raw;
+    fn next(&mut self) -> Option<Raw> {
+        let mut buf = Vec::new();
+        loop {
+            if self.done {
+                return None;
+            }
+            buf.clear();
+            // Cap the line length: a line over the note limit (plus JSON
+            // overhead) is read through without being kept.
+            let cap = self
+                .opts
+                .max_note_bytes
+                .saturating_mul(2)
+                .saturating_add(1 << 16);
+            match read_line_capped(&mut self.reader, &mut buf, cap) {
+                Ok((0, _)) => return None,
+                Ok((_, false)) => {}
+                Ok((n, true)) => {
+                    self.line += 1;
+                    return Some(Raw::Ready(err_item(
+                        format!("{}:{}", self.base, self.line),
+                        "oversize",
+                        format!(
+                            "line {} is {} bytes, over the limit (--max-note-bytes)",
+                            self.line, n
+                        ),
+                        n,
+                    )));
+                }
+                Err(e) => {
+                    self.done = true;
+                    self.line += 1;
+                    return Some(Raw::Ready(err_item(
+                        format!("{}:{}", self.base, self.line),
+                        "unreadable",
+                        format!(
+                            "read failed at line {}: {} (truncated or corrupt input)",
+                            self.line,
+                            e.kind()
+                        ),
+                        0,
+                    )));
+                }
+            };
+            self.line += 1;
+            if buf.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            return Some(Raw::JsonLine {
+                base: self.base.clone(),
+                line: self.line,
+                bytes: std::mem::take(&mut buf),
+                utf16: self.utf16,
+            });
+        }
+    }
+}
+
+/// The usual shape of a JSON-lines note: string id (or none), string
+/// text, billed codes as an array of strings (or none). Read straight into
+/// these fields, borrowing from the line where no escape forces a copy;
+/// every other shape (a numeric id, billed as one string, a wrong type, a
+/// repeated key) takes the general path through a JSON value, which also
+/// words the errors.
+#[derive(serde::Deserialize)]
+struct PlainLine<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    text: Cow<'a, str>,
+    #[serde(borrow, default)]
+    billed: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    setting: Option<Cow<'a, str>>,
+}
+
+/// Parses one JSON line into a note or an error record. Field names are
+/// `id`, `text`, `billed` and `setting`, or those `--id-column`,
+/// `--text-column` and `--billed-column` give.
+pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOptions) -> Item {
+    let n = buf.len();
+    // (A derived struct would also take a JSON array: objects only.)
+    let object = buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let default_names =
+        opts.id_column.is_none() && opts.text_column.is_none() && opts.billed_column.is_none();
+    if let Some(line) = (object && default_names)
+        .then(|| serde_json::from_slice::<PlainLine>(buf).ok())
+        .flatten()
+    {
+        let id = line
+            .id
+            .map_or_else(|| format!("{}:{}", base, lineno), Cow::into_owned);
+        let mut billed = Vec::new();
+        for b in line.billed.unwrap_or_default() {
+            billed.extend(split_billed(&b));
+        }
+        let item = note_item(id, line.text.into_owned(), billed, n, opts);
+        return with_setting(item, line.setting.as_deref());
+    }
+    let pos = format!("{}:{}", base, lineno);
+    let (value, decoding) = match parse_value(buf, opts) {
+        Ok(v) => v,
+        Err((kind, message)) => return err_item(pos, kind, format!("line {lineno}: {message}"), n),
+    };
+    let Some(obj) = value.as_object() else {
+        return err_item(
+            pos,
+            "invalid_json",
+            format!("line {lineno}: not a JSON object"),
+            n,
+        );
+    };
+    let mut item = fields_item(obj, pos, lineno, n, opts);
+    if item.note.is_ok() {
+        item.decoding = decoding;
+    }
+    item
+}
+
+/// The JSON value of a line; a line that is not UTF-8 is decoded under the
+/// policy first. Errors are a kind and a message without the input.
+fn parse_value(
+    buf: &[u8],
+    opts: &InputOptions,
+) -> Result<(Value, Option<Decoding>), (&'static str, String)> {
+    let e = match serde_json::from_slice(buf) {
+        Ok(v) => return Ok((v, None)),
+        Err(e) => e,
+    };
+    if std::str::from_utf8(buf).is_ok() {
+        return Err(("invalid_json", json_error(&e)));
+    }
+    let how = match opts.utf8 {
+        Utf8Policy::Error => return Err(("invalid_utf8", "not valid UTF-8".into())),
+        Utf8Policy::Windows1252 => Decoding::Windows1252,
+        Utf8Policy::Replace => Decoding::Replaced,
+    };
+    let fixed = decode_invalid_utf8(buf, how).text;
+    serde_json::from_str(&fixed)
+        .map(|v| (v, Some(how)))
+        .map_err(|_| ("invalid_json", json_error(&e)))
+}
+
+/// The note (or error) of a JSON object's fields. An id keeps its text as
+/// written, a number too.
+fn fields_item(
+    obj: &serde_json::Map<String, Value>,
+    pos: String,
+    lineno: usize,
+    n: usize,
+    opts: &InputOptions,
+) -> Item {
+    let (id_name, text_name, billed_name) = (opts.id_name(), opts.text_name(), opts.billed_name());
+    let id = match obj.get(id_name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(x)) => x.to_string(),
+        None | Some(Value::Null) => pos.clone(),
+        Some(_) => {
+            return err_item(
+                pos,
+                "invalid_record",
+                format!("line {lineno}: `{id_name}` must be a string or number"),
+                n,
+            )
+        }
+    };
+    let text = match obj.get(text_name) {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => {
+            return err_item(
+                id,
+                "missing_text",
+                format!("line {lineno}: no `{text_name}` field"),
+                n,
+            )
+        }
+        Some(_) => {
+            return err_item(
+                id,
+                "invalid_record",
+                format!("line {lineno}: `{text_name}` must be a string"),
+                n,
+            )
+        }
+    };
+    let billed = match billed_from_json(obj.get(billed_name)) {
+        Ok(b) => b,
+        Err(m) => return err_item(id, "invalid_record", format!("line {lineno}: {m}"), n),
+    };
+    let setting = match obj.get("setting") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.as_str()),
+        Some(_) => Some("not a string"),
+    };
+    with_setting(note_item(id, text, billed, n, opts), setting)
+}
+
+/// A note read from a JSON line of `n` bytes, or the error record of an
+/// oversize or empty one.
+fn note_item(id: String, text: String, billed: Vec<String>, n: usize, opts: &InputOptions) -> Item {
+    if text.len() > opts.max_note_bytes {
+        return oversize(id, text.len(), opts, n);
+    }
+    finish_note(id, text, billed, n)
+}
+
+/// A JSON error described by position and class only (never the input text).
+fn json_error(e: &serde_json::Error) -> String {
+    format!("{} at column {}", json_error_class(e), e.column())
+}
+
+/// The class of a JSON error in words.
+pub fn json_error_class(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "JSON syntax error",
+        serde_json::error::Category::Data => "unexpected JSON data",
+        serde_json::error::Category::Eof => "unexpected end of JSON",
+    }
+}
+
+/// Reads one line (through `\n`) into `buf`, keeping at most `cap` bytes.
+/// Returns the bytes read and whether the line was longer than `cap`.
+pub(crate) fn read_line_capped(
+    r: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<(usize, bool)> {
+    let mut total = 0;
+    let mut over = false;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok((total, over));
+        }
+        let (chunk, found) = match memchr_nl(avail) {
+            Some(i) => (&avail[..=i], true),
+            None => (avail, false),
+        };
+        let len = chunk.len();
+        if !over {
+            if buf.len() + len > cap {
+                over = true;
+                buf.clear();
+            } else {
+                buf.extend_from_slice(chunk);
+            }
+        }
+        total += len;
+        r.consume(len);
+        if found {
+            return Ok((total, over));
+        }
+    }
+}
+
+fn memchr_nl(b: &[u8]) -> Option<usize> {
+    memchr::memchr(b'\n', b)
+}
