@@ -249,6 +249,14 @@ impl Output {
             Output::Error(e) => &e.id,
         }
     }
+
+    /// The note id, the rest of the record dropped.
+    pub fn into_id(self) -> String {
+        match self {
+            Output::Audited(r) => r.id,
+            Output::Error(e) => e.id,
+        }
+    }
 }
 
 /// Is `code` in this auditor's scope (spine codes whose agreement it can judge)?

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `m53audit` binary: they run it as a user would
 //! and parse its output.
 
+mod common;
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,15 +35,7 @@ fn shared(rel: &str) -> Option<PathBuf> {
 }
 
 fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    common::with_stdin(bin().args(args), stdin)
 }
 
 fn lines(out: &[u8]) -> Vec<Value> {

@@ -3,10 +3,12 @@
 //! runs that never stop for one file, no note text in any message,
 //! arguments, ids and codes.
 
+mod common;
+
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 /// A word planted in every note: no message may ever show it.
 const CANARY: &str = "ZEBRACANARY";
@@ -20,16 +22,7 @@ fn run(args: &[&str], dir: &Path) -> Output {
 }
 
 fn run_stdin(args: &[&str], dir: &Path, stdin: &[u8]) -> Output {
-    let mut child = bin()
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    common::with_stdin(bin().args(args).current_dir(dir), stdin)
 }
 
 fn records(out: &Output) -> Vec<Value> {

@@ -207,8 +207,8 @@ struct Done {
     text: Option<String>,
     /// The record's id, hashed (to find duplicates without keeping ids).
     id_hash: u64,
-    /// The id, kept only when the writer may need to name it.
-    id: String,
+    /// The id, when `out` is not kept (JSON lines).
+    id: Option<String>,
 }
 
 /// A processed chunk: its notes, and for JSON-lines output the lines of
@@ -250,16 +250,16 @@ fn process(
         Err(e) => (Output::Error(e), None),
     };
     let id_hash = id_hash(out.id());
-    let id = out.id().to_string();
     let brief = Brief::of(&out);
-    let out = if format == OutputFormat::Jsonl {
-        // Serialise and drop the record here, on the worker thread.
+    let (out, id) = if format == OutputFormat::Jsonl {
+        // Serialise and drop the record here, on the worker thread,
+        // keeping its id (moved, not copied) for the duplicate count.
         if only == Only::All || brief.is_flagged() {
             crate::io::jsonl::write_line(&out, jsonl);
         }
-        None
+        (None, Some(out.into_id()))
     } else {
-        Some(out)
+        (Some(out), None)
     };
     Done {
         brief,
@@ -644,7 +644,8 @@ impl Writer<'_> {
         for d in &done.notes {
             self.summary.add(&d.brief, d.bytes, d.decoding);
             if !self.seen_ids.insert(d.id_hash) {
-                self.summary.add_duplicate(&d.id);
+                let id = d.id.as_deref().or(d.out.as_ref().map(Output::id));
+                self.summary.add_duplicate(id.unwrap_or_default());
             }
             self.items_done += 1;
             if opts.only == Only::Flagged && !d.brief.is_flagged() {

@@ -355,6 +355,14 @@ mod tests {
             Err(Refusal::Compression("bzip2"))
         );
         assert!(compression_of(b"PK\x03\x04").is_err());
+        assert_eq!(
+            compression_of(b"\xFD7zXZ\x00"),
+            Err(Refusal::Compression("xz"))
+        );
+        assert_eq!(
+            compression_of(b"7z\xBC\xAF\x27\x1C"),
+            Err(Refusal::Compression("7-Zip"))
+        );
         assert_eq!(compression_of(b"{\"id\"").unwrap(), Compression::None);
     }
 
@@ -396,7 +404,14 @@ mod tests {
             .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
             .collect();
         assert!(check_text(&noise).is_err());
-        assert!(check_text(b"%PDF-1.7 ...").is_err());
+        for doc in [
+            &b"%PDF-1.7 ..."[..],
+            b"\x89PNG\r\n",
+            b"\xFF\xD8\xFF\xE0",
+            b"\xD0\xCF\x11\xE0",
+        ] {
+            assert!(check_text(doc).is_err());
+        }
         assert!(check_text(
             "Assessment: C7\u{2013}T1 facet syndrome.\n"
                 .repeat(10)

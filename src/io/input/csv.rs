@@ -2,14 +2,12 @@
 //! header row. A quoted field that is never closed (it would swallow the
 //! rest of the file into one note) is reported, not audited.
 
-use super::{err_item, make_note, with_setting, InputError, InputOptions, Item};
+use super::{err_item, make_note, with_setting, FileProblem, InputError, InputOptions, Item};
 use crate::io::decode::{utf16_offsets, Decoding};
 use crate::io::sniff::{plausible_header, Format};
 use crate::record::split_billed;
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 /// Follows the quoting of the bytes the CSV parser reads (RFC 4180, as the
 /// parser reads it) to tell, at the end, whether a quoted field was left
@@ -22,9 +20,14 @@ struct QuoteWatch<R> {
     at: u64,
     /// Byte where the last quoted field opened.
     opened: u64,
-    /// That byte while the field is open at the end of a read (`u64::MAX`:
-    /// no field is open).
-    open_at: Arc<AtomicU64>,
+}
+
+impl<R> QuoteWatch<R> {
+    /// The byte where a quoted field still open after the bytes read so
+    /// far opened.
+    fn open_quote(&self) -> Option<u64> {
+        (self.state == Field::Quoted).then_some(self.opened)
+    }
 }
 
 /// Where the parser is: at a field's start, in an unquoted field, in a
@@ -63,12 +66,6 @@ impl<R: Read> Read for QuoteWatch<R> {
             self.state = next;
         }
         self.at += n as u64;
-        let open = if self.state == Field::Quoted {
-            self.opened
-        } else {
-            u64::MAX
-        };
-        self.open_at.store(open, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -84,7 +81,6 @@ pub(super) struct CsvRows {
     row: usize,
     opts: InputOptions,
     done: bool,
-    open_quote: Arc<AtomicU64>,
     /// The row read ahead (to know whether it is the last).
     ahead: Option<Result<csv::ByteRecord, csv::Error>>,
     /// The file was UTF-16, transcoded to UTF-8 for the parser.
@@ -102,14 +98,12 @@ impl CsvRows {
         opts: InputOptions,
     ) -> Result<Self, InputError> {
         let delimiter = if format == Format::Tsv { b'\t' } else { b',' };
-        let open_quote = Arc::new(AtomicU64::new(u64::MAX));
         let watch = QuoteWatch {
             inner: r,
             delimiter,
             state: Field::Start,
             at: 0,
             opened: 0,
-            open_at: open_quote.clone(),
         };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -117,9 +111,9 @@ impl CsvRows {
             .from_reader(watch);
         let headers = reader
             .byte_headers()
-            .map_err(|e| InputError::Io {
-                path: path.display().to_string(),
-                message: format!("cannot read the header row: {}", csv_error_kind(&e)),
+            .map_err(|e| {
+                let why = format!("cannot read the header row: {}", csv_error_kind(&e));
+                InputError::file(path, FileProblem::Io(why))
             })?
             .clone();
         let names: Vec<String> = headers
@@ -133,11 +127,13 @@ impl CsvRows {
         } else {
             "no header row: the first row does not look like column names".to_string()
         };
-        let missing = |column: &str, flag: &str| InputError::Column {
-            path: path.display().to_string(),
-            column: column.to_string(),
-            columns: columns.clone(),
-            flag: flag.to_string(),
+        let missing = |column: &str, flag: &str| {
+            let problem = FileProblem::Column {
+                column: column.to_string(),
+                columns: columns.clone(),
+                flag: flag.to_string(),
+            };
+            InputError::file(path, problem)
         };
         let text_col =
             find(opts.text_name()).ok_or_else(|| missing(opts.text_name(), "text-column"))?;
@@ -159,7 +155,6 @@ impl CsvRows {
             row: 0,
             opts,
             done: false,
-            open_quote,
             ahead: None,
             utf16: None,
         })
@@ -231,9 +226,9 @@ impl CsvRows {
         if self.ahead.is_some() {
             return None;
         }
-        let at = self.open_quote.load(Ordering::Relaxed);
+        let at = self.reader.get_ref().open_quote()?;
         let start = rec.position().map_or(0, |p| p.byte());
-        (at != u64::MAX && at >= start).then_some(at)
+        (at >= start).then_some(at)
     }
 }
 

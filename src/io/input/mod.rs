@@ -143,11 +143,22 @@ pub enum InputError {
     /// A path given on the command line does not exist.
     #[error("{0}: no such file or directory")]
     Missing(String),
-    /// A CSV file lacks a required column.
-    #[error("{path}: no column `{column}` ({columns}); choose one with --{flag}")]
-    Column {
+    /// A file that cannot be read as notes, and why.
+    #[error("{path}: {problem}")]
+    File {
         /// The file.
         path: String,
+        /// Why (never quoting its content).
+        problem: FileProblem,
+    },
+}
+
+/// Why a file cannot be read as notes.
+#[derive(Debug, thiserror::Error)]
+pub enum FileProblem {
+    /// A CSV file lacks a required column.
+    #[error("no column `{column}` ({columns}); choose one with --{flag}")]
+    Column {
         /// The missing column.
         column: String,
         /// The columns the file has, or why they are not listed.
@@ -156,31 +167,31 @@ pub enum InputError {
         flag: String,
     },
     /// The input is not notes m53audit reads.
-    #[error("{path}: {refusal}")]
-    Refused {
-        /// The file.
-        path: String,
-        /// Why.
-        refusal: Refusal,
-    },
+    #[error(transparent)]
+    Refused(Refusal),
     /// Reading failed before any note could be read.
-    #[error("{path}: {message}")]
-    Io {
-        /// The file.
-        path: String,
-        /// What failed.
-        message: String,
-    },
+    #[error("{0}")]
+    Io(String),
 }
 
 impl InputError {
+    /// The error of `path`.
+    pub fn file(path: &Path, problem: FileProblem) -> Self {
+        InputError::File {
+            path: path.display().to_string(),
+            problem,
+        }
+    }
+}
+
+impl FileProblem {
     /// The kind of the error record that stands for a file found in a
-    /// directory when this error stops it.
+    /// directory when this stops it.
     fn kind(&self) -> &'static str {
         match self {
-            InputError::Column { .. } => "invalid_csv",
-            InputError::Refused { .. } => "unsupported_input",
-            InputError::Missing(_) | InputError::Io { .. } => "unreadable",
+            FileProblem::Column { .. } => "invalid_csv",
+            FileProblem::Refused(_) => "unsupported_input",
+            FileProblem::Io(_) => "unreadable",
         }
     }
 }
@@ -264,9 +275,8 @@ fn relative(root: &Path, f: &Path) -> String {
 /// Checks that a file named on the command line can be read as notes (and
 /// a CSV has its columns), reading only its head.
 fn check_file(path: &Path, opts: &InputOptions) -> Result<(), InputError> {
-    let file = File::open(path).map_err(|e| InputError::Io {
-        path: path.display().to_string(),
-        message: format!("cannot open: {}", e.kind()),
+    let file = File::open(path).map_err(|e| {
+        InputError::file(path, FileProblem::Io(format!("cannot open: {}", e.kind())))
     })?;
     let opened = open_input(Box::new(file), path, opts)?;
     if matches!(opened.format, Format::Csv | Format::Tsv) {
@@ -295,20 +305,15 @@ fn open_input(
     };
     match open_stream(raw, opts.format.forced(), named) {
         Ok(Ok(o)) => Ok(o),
-        Ok(Err(refusal)) => Err(InputError::Refused {
-            path: path.display().to_string(),
-            refusal,
-        }),
-        Err(e) => Err(InputError::Io {
-            path: path.display().to_string(),
-            message: format!("cannot read: {} (truncated or corrupt input)", e.kind()),
-        }),
+        Ok(Err(refusal)) => Err(InputError::file(path, FileProblem::Refused(refusal))),
+        Err(e) => Err(InputError::file(
+            path,
+            FileProblem::Io(format!(
+                "cannot read: {} (truncated or corrupt input)",
+                e.kind()
+            )),
+        )),
     }
-}
-
-/// Does this file name look like notes (a known extension, compressed or not)?
-fn is_notes_name(path: &Path) -> bool {
-    format_of_name(path).is_some()
 }
 
 /// The note files under `root`, and the files it passes over.
@@ -326,7 +331,7 @@ fn walk(root: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
                     Ok(e) => {
                         if e.file_type().is_some_and(|t| t.is_file()) {
                             let mut f = found.lock().unwrap();
-                            if is_notes_name(e.path()) {
+                            if format_of_name(e.path()).is_some() {
                                 f.0.push(e.into_path());
                             } else {
                                 f.1.push(e.into_path());
@@ -425,7 +430,7 @@ impl Items {
         };
         let opened = match open_input(raw, &path, &self.opts) {
             Ok(o) => o,
-            Err(e) => return self.stop_source(e, shown, id_base, given),
+            Err(e) => return self.stop_source(e, id_base, given),
         };
         match opened.format {
             Format::JsonLines => Box::new(
@@ -442,33 +447,30 @@ impl Items {
                     self.opts.clone(),
                 ) {
                     Ok(rows) => Box::new(rows.utf16(opened.utf16).map(Raw::Ready)),
-                    Err(e) => self.stop_source(e, shown, id_base, given),
+                    Err(e) => self.stop_source(e, id_base, given),
                 }
             }
         }
     }
 
     /// A source that cannot be read: it stops the run when it was named on
-    /// the command line (or is stdin), else it is one error record.
+    /// the command line (or is stdin), else it is one error record (its
+    /// message the reason alone: the id names the file).
     fn stop_source(
         &mut self,
         e: InputError,
-        path: &Path,
         id_base: String,
         given: bool,
     ) -> Box<dyn Iterator<Item = Raw> + Send> {
-        if given {
-            self.fatal = Some(e);
-            return Box::new(std::iter::empty());
+        match e {
+            InputError::File { problem, .. } if !given => {
+                once(err_item(id_base, problem.kind(), problem.to_string(), 0))
+            }
+            e => {
+                self.fatal = Some(e);
+                Box::new(std::iter::empty())
+            }
         }
-        let kind = e.kind();
-        // The message names the file and the reason only.
-        let message = e.to_string();
-        let message = message
-            .strip_prefix(&format!("{}: ", path.display()))
-            .unwrap_or(&message)
-            .to_string();
-        once(err_item(id_base, kind, message, 0))
     }
 }
 
@@ -622,9 +624,8 @@ pub fn open_text(path: &Path) -> Result<(Format, Box<dyn BufRead + Send>), Input
     let raw: Box<dyn Read + Send> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
-        Box::new(File::open(path).map_err(|e| InputError::Io {
-            path: path.display().to_string(),
-            message: format!("cannot open: {}", e.kind()),
+        Box::new(File::open(path).map_err(|e| {
+            InputError::file(path, FileProblem::Io(format!("cannot open: {}", e.kind())))
         })?)
     };
     let forced =
