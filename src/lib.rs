@@ -17,8 +17,10 @@
 //! 6. [`decide`]: DOMAIN.md's decision procedure (verdict, codes,
 //!    checklist, score, gaps);
 //! 7. [`record`]: the output record of one note ([`Auditor`] runs 1-7);
-//! 8. [`io`]: readers, the batch runner, and the sinks (JSONL, CSV, HTML);
-//! 9. [`commands`]: the command line (`audit`, `explain`, `eval`, `assert`).
+//! 8. [`rollup`]: the notes of one encounter or claim audited as one
+//!    chart;
+//! 9. [`io`]: readers, the batch runner, and the sinks (JSONL, CSV, HTML);
+//! 10. [`commands`]: the command line (`audit`, `explain`, `eval`, `assert`).
 #![warn(missing_docs)]
 
 pub mod analysis;
@@ -29,6 +31,7 @@ pub mod find;
 pub mod io;
 pub mod lexicon;
 pub mod record;
+pub mod rollup;
 pub mod spine;
 pub mod text;
 

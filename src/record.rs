@@ -191,6 +191,29 @@ pub struct Record {
     pub documents: Vec<DocumentRef>,
     /// Evidence spans, by start.
     pub evidence: Vec<Evidence>,
+    /// The audit trail: which program and vocabulary decided it.
+    pub m53audit: Trail,
+}
+
+/// The audit trail of a record: the program version and the digest of the
+/// lexicons in force. The same input, version and lexicons give
+/// byte-identical records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Trail {
+    /// m53audit's version.
+    pub version: &'static str,
+    /// [`Lexicons::digest`] of the lexicons in force.
+    pub lexicons: Name,
+}
+
+impl Trail {
+    /// The trail of records decided with `lexicons` by this build.
+    pub fn of(lexicons: &Lexicons) -> Self {
+        Trail {
+            version: env!("CARGO_PKG_VERSION"),
+            lexicons: Name::Shared(lexicons.digest.as_str().into()),
+        }
+    }
 }
 
 impl Record {
@@ -229,6 +252,9 @@ pub struct ErrorRecord {
     pub id: String,
     /// The error.
     pub error: ErrorInfo,
+    /// The audit trail (set by the runner that wrote the record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub m53audit: Option<Trail>,
 }
 
 /// One output line: a verdict or an error.
@@ -325,12 +351,15 @@ pub struct Auditor {
     pub analyzer: Analyzer,
     /// The care setting of notes that do not name theirs.
     pub setting: Setting,
+    /// The trail every record carries.
+    pub trail: Trail,
 }
 
 impl Auditor {
     /// Builds the auditor from lexicons.
     pub fn new(lexicons: Lexicons) -> Self {
         Auditor {
+            trail: Trail::of(&lexicons),
             analyzer: Analyzer::new(lexicons),
             setting: Setting::default(),
         }
@@ -487,6 +516,7 @@ impl Auditor {
             notes,
             documents: documents_of(a, &evidence),
             evidence,
+            m53audit: self.trail.clone(),
         }
     }
 }

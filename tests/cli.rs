@@ -59,8 +59,9 @@ fn audits_the_sample_corpus_one_record_per_note() {
         String::from_utf8_lossy(&out.stderr)
     );
     let recs = lines(&out.stdout);
-    // 6 text notes + 4 JSON lines.
-    assert_eq!(recs.len(), 10);
+    // 6 text notes + 4 JSON lines + 6 FHIR attachments + 2 HL7 messages
+    // (claims/: by note, every note of the exports is audited alone).
+    assert_eq!(recs.len(), 18);
     let by_id = |id: &str| {
         recs.iter()
             .find(|r| r["id"] == id)
@@ -345,10 +346,10 @@ fn progress_bar_on_a_terminal_one_summary_line_when_piped() {
     let tty = on_a_terminal(&["audit", "corpora/sample", "-o", target]);
     assert!(tty.contains("ETA"), "{tty}");
     assert!(tty.contains("KiB/s"), "{tty}");
-    assert!(tty.contains("10 notes, "), "{tty}");
+    assert!(tty.contains("18 notes, "), "{tty}");
     assert!(tty.contains(" notes/s, 0 errors ETA"), "{tty}");
     assert!(
-        tty.contains("m53audit: 10 notes (10 audited, 0 errors)"),
+        tty.contains("m53audit: 18 notes (18 audited, 0 errors)"),
         "{tty}"
     );
     // A compressed input: the bar follows the compressed bytes read.
@@ -376,7 +377,7 @@ fn progress_bar_on_a_terminal_one_summary_line_when_piped() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.starts_with("m53audit: 10 notes (10 audited, 0 errors)"),
+        err.starts_with("m53audit: 18 notes (18 audited, 0 errors)"),
         "{err}"
     );
     assert!(!err.contains("ETA"), "{err}");

@@ -125,13 +125,11 @@ fn what_is_not_notes_is_refused_before_the_run() {
     std::fs::write(d.join("blob.txt"), &noise).unwrap();
     std::fs::write(d.join("n.jsonl.bz2"), b"BZh91AY&SY\x00\x01").unwrap();
     std::fs::write(d.join("a.json"), b"[{\"id\":1,\"text\":\"x\"}]").unwrap();
-    std::fs::write(d.join("m.hl7"), b"MSH|^~\\&|EPIC|\rPID|1\r").unwrap();
     for (file, says) in [
         ("blob.bin", "binary content"),
         ("blob.txt", "binary content"),
         ("n.jsonl.bz2", "bzip2"),
         ("a.json", "JSON array"),
-        ("m.hl7", "HL7 v2"),
     ] {
         let out = run(&["audit", "-q", "good.jsonl", file], d);
         assert_eq!(out.status.code(), Some(2), "{file}");

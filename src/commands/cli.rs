@@ -7,6 +7,7 @@ use crate::io::input::{InputFormat, InputOptions, Utf8Policy};
 use crate::io::output::OutputFormat;
 use crate::lexicon::Lexicons;
 use crate::record::Auditor;
+use crate::rollup::By;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -165,6 +166,18 @@ pub struct AuditArgs {
     /// semicolons or spaces (default: `billed`, if present).
     #[arg(long, value_name = "NAME")]
     pub billed_column: Option<String>,
+    /// One record per note, or per encounter or claim: the notes of a
+    /// group are read as one chart (README, "Claims and encounters").
+    #[arg(long, value_enum, default_value_t = By::Note)]
+    pub by: By,
+    /// CSV/TSV column or JSON field with the group key of --by (default:
+    /// `group`, else `claim` or `encounter` by --by).
+    #[arg(long, value_name = "NAME")]
+    pub group_column: Option<String>,
+    /// --by with FHIR: a note without an encounter both share joins its
+    /// patient's claims whose billable period is within DAYS of its date.
+    #[arg(long, value_name = "DAYS", default_value_t = 3)]
+    pub window_days: u32,
     /// Notes larger than this become `oversize` error records.
     #[arg(long, value_name = "BYTES", default_value_t = 8 << 20)]
     pub max_note_bytes: usize,
@@ -274,22 +287,30 @@ pub fn run(cli: Cli) -> Result<i32> {
                 resume: a.resume,
                 no_clobber: a.no_clobber,
                 decided_by: format!(
-                    "setting {:?}; lexicons {:?}",
-                    cli.setting,
-                    cli.lexicons
-                        .as_ref()
-                        .map(|d| std::fs::canonicalize(d).unwrap_or(d.clone()))
+                    "setting {:?}; lexicons {}",
+                    cli.setting, auditor.trail.lexicons
                 ),
                 input: InputOptions {
                     format: a.input_format,
                     id_column: a.id_column,
                     text_column: a.text_column,
                     billed_column: a.billed_column,
+                    group_column: a.group_column,
                     max_note_bytes: a.max_note_bytes,
                     utf8: a.invalid_utf8,
                 },
             };
-            let outcome = batch::run(&auditor, &opts)?;
+            let outcome = match a.by {
+                By::Note => batch::run(&auditor, &opts)?,
+                by => crate::io::grouped::run(
+                    &auditor,
+                    &opts,
+                    &crate::io::grouped::GroupOptions {
+                        by,
+                        window_days: a.window_days,
+                    },
+                )?,
+            };
             if outcome.summary.notes == 0 {
                 eprintln!("m53audit: the input holds no notes");
             }

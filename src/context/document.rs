@@ -338,7 +338,7 @@ fn strip_markers(line: &str) -> &str {
 }
 
 /// A line made only of `-`, `=`, `_`, `*` or `~` (five or more).
-fn is_separator(line: &str) -> bool {
+pub(crate) fn is_separator(line: &str) -> bool {
     let t = trim_start_bytes(line, b" \t");
     // Most lines start with a letter: one look at the first byte.
     if !t.starts_with(['-', '=', '_', '*', '~']) {

@@ -107,6 +107,11 @@ impl Sectionizer {
                 candidate.chars().any(|c| c.is_alphabetic())
                     && !candidate.chars().any(|c| c.is_lowercase())
             };
+            // A separator line ends a document: the next one opens with no
+            // section (an export's documents do not share their sections).
+            if found.is_none() && at_line_start && super::document::is_separator(sent) {
+                current = SectionKind::None;
+            }
             match found {
                 Some(kind) if at_line_start || all_caps() => {
                     current = kind;

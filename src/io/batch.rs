@@ -132,7 +132,7 @@ fn fingerprint(opts: &RunOptions, sources: &[Source]) -> String {
 /// the end: an output that is one of the inputs, an existing output with
 /// `--no-clobber`, records and summary both on stdout, a summary path that
 /// cannot be written, `--resume` of stdin.
-fn check_paths(opts: &RunOptions, sources: &[Source]) -> Result<()> {
+pub(crate) fn check_paths(opts: &RunOptions, sources: &[Source]) -> Result<()> {
     let stdout = |p: &Option<PathBuf>| p.as_ref().is_some_and(|p| p.as_os_str() == "-");
     if stdout(&opts.output) && stdout(&opts.summary) {
         bail!("-o - and --summary - would mix records and the summary on stdout; send one of them to a file");
@@ -177,7 +177,7 @@ fn check_writable(path: &Path) -> std::io::Result<()> {
     }
 }
 
-fn partial_path(out: &Path) -> PathBuf {
+pub(crate) fn partial_path(out: &Path) -> PathBuf {
     let mut s = out.as_os_str().to_owned();
     s.push(".partial");
     PathBuf::from(s)
@@ -247,7 +247,10 @@ fn process(
             let text = html.then_some(note.text);
             (Output::Audited(Box::new(rec)), text)
         }
-        Err(e) => (Output::Error(e), None),
+        Err(mut e) => {
+            e.m53audit = Some(auditor.trail.clone());
+            (Output::Error(e), None)
+        }
     };
     let id_hash = id_hash(out.id());
     let brief = Brief::of(&out);
@@ -319,6 +322,7 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
         bar: progress_bar(opts, total_bytes),
     };
     writer.summary.set_skipped(&inputs.skipped);
+    writer.summary.m53audit = crate::io::output::SummaryTrail::of(&auditor.trail);
     let items = Items::new(sources, opts.input.clone());
     writer.read_bytes = items.read_bytes();
     stream(auditor, opts, items, opened.skip, &mut writer)?;
@@ -339,8 +343,15 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
             .with_context(|| format!("{}: cannot finish the output", out.display()))?;
         let _ = std::fs::remove_file(progress_path(out));
     }
+    write_summary(opts, &summary)?;
+    Ok(RunOutcome { summary })
+}
+
+/// Writes the summary where `--summary` says, and its line on stderr
+/// unless quiet.
+pub(crate) fn write_summary(opts: &RunOptions, summary: &Summary) -> Result<()> {
     if let Some(path) = &opts.summary {
-        let text = serde_json::to_string_pretty(&summary)? + "\n";
+        let text = serde_json::to_string_pretty(summary)? + "\n";
         if path.as_os_str() == "-" {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())
@@ -354,7 +365,7 @@ pub fn run(auditor: &Auditor, opts: &RunOptions) -> Result<RunOutcome> {
     if opts.summary_line {
         eprintln!("{}", summary.line());
     }
-    Ok(RunOutcome { summary })
+    Ok(())
 }
 
 /// The inputs' total size as stored (compressed or not) when every input

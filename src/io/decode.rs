@@ -64,6 +64,13 @@ pub struct OffsetMap {
 }
 
 impl OffsetMap {
+    /// The map of anchors `(text offset, original offset)`, in order, the
+    /// first `(0, o)`.
+    pub fn from_anchors(anchors: Vec<(usize, usize)>) -> Self {
+        debug_assert!(anchors.first().is_some_and(|a| a.0 == 0));
+        OffsetMap { anchors }
+    }
+
     /// The original byte offset of text offset `pos` (a character boundary).
     pub fn original(&self, pos: usize) -> usize {
         let i = self.anchors.partition_point(|&(t, _)| t <= pos);

@@ -9,7 +9,9 @@
 //! a test holds the two together).
 
 use crate::decide::Gap;
-use crate::record::{Checklist, DocumentRef, ElementOut, ErrorRecord, Evidence, Output, Record};
+use crate::record::{
+    Checklist, DocumentRef, ElementOut, ErrorRecord, Evidence, Output, Record, Trail,
+};
 
 /// Appends `out` as one JSON line (with the trailing newline) to `buf`.
 pub fn write_line(out: &Output, buf: &mut Vec<u8>) {
@@ -48,6 +50,13 @@ fn record(r: &Record, buf: &mut Vec<u8>) {
     array(&r.documents, buf, document);
     buf.extend_from_slice(b",\"evidence\":");
     array(&r.evidence, buf, evidence);
+    trail(&r.m53audit, buf);
+    buf.push(b'}');
+}
+
+fn trail(t: &Trail, buf: &mut Vec<u8>) {
+    name_field(b",\"m53audit\":{\"version\":", t.version, buf);
+    name_field(b",\"lexicons\":", &t.lexicons, buf);
     buf.push(b'}');
 }
 
@@ -124,7 +133,11 @@ fn error(e: &ErrorRecord, buf: &mut Vec<u8>) {
     field(b"{\"id\":", &e.id, buf);
     field(b",\"error\":{\"kind\":", &e.error.kind, buf);
     field(b",\"message\":", &e.error.message, buf);
-    buf.extend_from_slice(b"}}");
+    buf.push(b'}');
+    if let Some(t) = &e.m53audit {
+        trail(t, buf);
+    }
+    buf.push(b'}');
 }
 
 /// A JSON array of `xs`, each written by `item`.
@@ -272,6 +285,15 @@ mod tests {
                 kind: "invalid_json".into(),
                 message: "line 3: expected `\"` at column 7\u{1}".into(),
             },
+            m53audit: None,
+        }));
+        same_as_serde(&Output::Error(ErrorRecord {
+            id: "file.jsonl:4".into(),
+            error: ErrorInfo {
+                kind: "oversize".into(),
+                message: "line 4".into(),
+            },
+            m53audit: Some(auditor.trail.clone()),
         }));
     }
 }

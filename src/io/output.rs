@@ -231,6 +231,8 @@ impl Brief {
 pub struct Summary {
     /// Input notes (records produced, errors included).
     pub notes: u64,
+    /// Groups audited (`--by claim` or `encounter`; 0 for notes).
+    pub groups: u64,
     /// Notes audited.
     pub audited: u64,
     /// Input bytes read.
@@ -262,6 +264,28 @@ pub struct Summary {
     pub duplicate_ids: u64,
     /// The first [`Summary::MAX_LISTED`] such ids.
     pub duplicate_id_examples: Vec<String>,
+    /// The audit trail every record carries (version, lexicon digest).
+    pub m53audit: SummaryTrail,
+}
+
+/// The audit trail in the summary (owned, so a progress file can hold it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SummaryTrail {
+    /// m53audit's version.
+    pub version: String,
+    /// The lexicon digest.
+    pub lexicons: String,
+}
+
+impl SummaryTrail {
+    /// The summary's copy of a record trail.
+    pub fn of(t: &crate::record::Trail) -> Self {
+        SummaryTrail {
+            version: t.version.to_string(),
+            lexicons: t.lexicons.to_string(),
+        }
+    }
 }
 
 impl Summary {
@@ -328,8 +352,13 @@ impl Summary {
             .iter()
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
+        let groups = if self.groups > 0 {
+            format!(" in {} groups", self.groups)
+        } else {
+            String::new()
+        };
         format!(
-            "m53audit: {} notes ({} audited, {} errors) in {:.1}s, {:.0} notes/s, {:.1} MB/s; {}; {} billed-code disagreements",
+            "m53audit: {} notes ({} audited{groups}, {} errors) in {:.1}s, {:.0} notes/s, {:.1} MB/s; {}; {} billed-code disagreements",
             self.notes,
             self.audited,
             self.error_count(),

@@ -19,6 +19,10 @@ pub enum Format {
     Tsv,
     /// One note per file.
     Text,
+    /// Bulk FHIR NDJSON (one resource per line).
+    Fhir,
+    /// HL7 v2 messages.
+    Hl7,
 }
 
 /// `--input-format`: a format, or `auto` (the file name, else the content).
@@ -35,6 +39,10 @@ pub enum InputFormat {
     Tsv,
     /// Each file (or standard input) is one note.
     Text,
+    /// Bulk FHIR NDJSON.
+    Fhir,
+    /// HL7 v2 messages.
+    Hl7,
 }
 
 impl InputFormat {
@@ -46,6 +54,8 @@ impl InputFormat {
             InputFormat::Csv => Some(Format::Csv),
             InputFormat::Tsv => Some(Format::Tsv),
             InputFormat::Text => Some(Format::Text),
+            InputFormat::Fhir => Some(Format::Fhir),
+            InputFormat::Hl7 => Some(Format::Hl7),
         }
     }
 }
@@ -75,9 +85,6 @@ pub enum Refusal {
         "a JSON array, not JSON lines (one object per line); convert it with: jq -c '.[]' FILE"
     )]
     JsonArray,
-    /// HL7 v2 messages.
-    #[error("HL7 v2 messages, which m53audit does not read yet")]
-    Hl7,
     /// Nothing tells the format.
     #[error("cannot tell its format (not JSON lines, not CSV or TSV with a header row); name the file .txt for one note per file, or give --input-format")]
     Unknown,
@@ -96,6 +103,7 @@ pub fn format_of_name(path: &Path) -> Option<Format> {
         "csv" => Some(Format::Csv),
         "tsv" | "tab" => Some(Format::Tsv),
         "txt" | "text" => Some(Format::Text),
+        "hl7" => Some(Format::Hl7),
         _ => None,
     }
 }
@@ -147,12 +155,13 @@ pub fn format_of_content(head: &[u8]) -> Result<Format, Refusal> {
     let start = body.iter().position(|b| !b.is_ascii_whitespace());
     let body = &body[start.unwrap_or(body.len())..];
     match body.first() {
+        Some(b'{') if crate::io::fhir::is_fhir(body) => return Ok(Format::Fhir),
         Some(b'{') => return Ok(Format::JsonLines),
         Some(b'[') => return Err(Refusal::JsonArray),
         _ => {}
     }
-    if body.starts_with(b"MSH|") {
-        return Err(Refusal::Hl7);
+    if crate::io::hl7::is_hl7(body) {
+        return Ok(Format::Hl7);
     }
     let line = body.split(|&b| b == b'\n').next().unwrap_or(body);
     let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -281,6 +290,12 @@ pub fn open_stream(
         Some(Format::JsonLines) if format_of_content(&text_head) == Err(Refusal::JsonArray) => {
             return Ok(Err(Refusal::JsonArray))
         }
+        // `.ndjson` and `.json` files of FHIR resources are read as FHIR.
+        Some(Format::JsonLines)
+            if forced.is_none() && format_of_content(&text_head) == Ok(Format::Fhir) =>
+        {
+            Format::Fhir
+        }
         Some(f) => f,
         None => match format_of_content(&text_head) {
             Ok(f) => f,
@@ -378,7 +393,11 @@ mod tests {
             Ok(Format::Csv)
         );
         assert_eq!(format_of_content(b"[{\"id\":1}]"), Err(Refusal::JsonArray));
-        assert_eq!(format_of_content(b"MSH|^~\\&|"), Err(Refusal::Hl7));
+        assert_eq!(format_of_content(b"MSH|^~\\&|"), Ok(Format::Hl7));
+        assert_eq!(
+            format_of_content(b"{\"resourceType\":\"Claim\",\"id\":\"c1\"}"),
+            Ok(Format::Fhir)
+        );
         assert_eq!(
             format_of_content(b"Assessment: neck pain, better with rest, worse at night."),
             Err(Refusal::Unknown)

@@ -514,6 +514,10 @@ pub struct Lexicons {
     pub documents: Vec<DocumentHeader>,
     /// `chart_words.tsv`.
     pub chart_words: ChartWords,
+    /// SHA-256 of the lexicon files in force (each file's name and
+    /// contents, in [`BUILTIN`] order), as `sha256:` and hex digits: the
+    /// audit trail names the vocabulary a record was decided with.
+    pub digest: String,
 }
 
 /// The word lists of `scorer_words.tsv` (see the file for what each does).
@@ -623,6 +627,25 @@ impl<'a> Table<'a> {
     }
 }
 
+/// The digest of the lexicon texts: each file's built-in name (not its
+/// path: the same contents give the same digest wherever they were read
+/// from), a zero byte, its contents, a zero byte.
+fn digest(texts: &[(String, String)]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for ((name, _), (_, text)) in BUILTIN.iter().zip(texts) {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    let mut out = String::from("sha256:");
+    for b in h.finalize() {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
 fn split_concepts(s: &str) -> Vec<String> {
     if s.trim() == "-" {
         return Vec::new();
@@ -656,6 +679,7 @@ impl Lexicons {
                 None => texts.push((format!("lexicons/{name}"), builtin.to_string())),
             }
         }
+        let digest = digest(&texts);
         let get = |i: usize| (&texts[i].0[..], &texts[i].1[..]);
         let (f, t) = get(0);
         let concepts = parse_concepts(f, t)?;
@@ -685,6 +709,7 @@ impl Lexicons {
         let (f, t) = get(9);
         let chart_words = chart::parse_chart_words(f, t)?;
         Ok(Lexicons {
+            digest,
             documents,
             chart_words,
             concepts,

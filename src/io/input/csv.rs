@@ -6,6 +6,7 @@ use super::{err_item, make_note, with_setting, FileProblem, InputError, InputOpt
 use crate::io::decode::{utf16_offsets, Decoding};
 use crate::io::sniff::{plausible_header, Format};
 use crate::record::split_billed;
+use crate::rollup::Keys;
 use std::io::{self, Read};
 use std::path::Path;
 
@@ -78,6 +79,8 @@ pub(super) struct CsvRows {
     text_col: usize,
     billed_col: Option<usize>,
     setting_col: Option<usize>,
+    /// Columns of the keys (group, claim, encounter, patient, date).
+    key_cols: [Option<usize>; 5],
     row: usize,
     opts: InputOptions,
     done: bool,
@@ -145,7 +148,19 @@ impl CsvRows {
             Some(n) => Some(find(n).ok_or_else(|| missing(n, "billed-column"))?),
             None => find("billed"),
         };
+        let group_col = match &opts.group_column {
+            Some(n) => Some(find(n).ok_or_else(|| missing(n, "group-column"))?),
+            None => find("group"),
+        };
+        let key_cols = [
+            group_col,
+            find("claim"),
+            find("encounter"),
+            find("patient"),
+            find("date"),
+        ];
         Ok(CsvRows {
+            key_cols,
             reader,
             base,
             id_col,
@@ -217,7 +232,26 @@ impl CsvRows {
             item.offsets = Some(utf16_offsets(&note.text));
             item.decoding = Some(enc);
         }
+        item.set_keys(self.keys_of(rec));
         with_setting(item, setting.as_deref())
+    }
+
+    /// The row's group keys (empty cells are none).
+    fn keys_of(&self, rec: &csv::ByteRecord) -> Keys {
+        let cell = |c: Option<usize>| {
+            let b = rec.get(c?)?;
+            let s = String::from_utf8_lossy(b).trim().to_string();
+            (!s.is_empty()).then_some(s)
+        };
+        let [group, claim, encounter, patient, date] = self.key_cols;
+        Keys {
+            group: cell(group),
+            claim: cell(claim),
+            encounter: cell(encounter),
+            patient: cell(patient),
+            date: cell(date),
+            source: None,
+        }
     }
 
     /// The byte where a quoted field that runs to the end of the input

@@ -5,6 +5,7 @@
 use super::{err_item, finish_note, oversize, with_setting, InputOptions, Item, Raw};
 use crate::io::decode::{decode_invalid_utf8, Decoding, Utf8Policy};
 use crate::record::split_billed;
+use crate::rollup::Keys;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::io::{self, BufRead};
@@ -134,6 +135,16 @@ struct PlainLine<'a> {
     billed: Option<Vec<Cow<'a, str>>>,
     #[serde(borrow, default)]
     setting: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    group: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    claim: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    encounter: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    patient: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    date: Option<Cow<'a, str>>,
 }
 
 /// Parses one JSON line into a note or an error record. Field names are
@@ -143,8 +154,10 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
     let n = buf.len();
     // (A derived struct would also take a JSON array: objects only.)
     let object = buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    let default_names =
-        opts.id_column.is_none() && opts.text_column.is_none() && opts.billed_column.is_none();
+    let default_names = opts.id_column.is_none()
+        && opts.text_column.is_none()
+        && opts.billed_column.is_none()
+        && opts.group_column.is_none();
     if let Some(line) = (object && default_names)
         .then(|| serde_json::from_slice::<PlainLine>(buf).ok())
         .flatten()
@@ -156,7 +169,16 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
         for b in line.billed.unwrap_or_default() {
             billed.extend(split_billed(&b));
         }
-        let item = note_item(id, line.text.into_owned(), billed, n, opts);
+        let mut item = note_item(id, line.text.into_owned(), billed, n, opts);
+        let key = |k: Option<Cow<str>>| k.map(Cow::into_owned).filter(|s| !s.trim().is_empty());
+        item.set_keys(Keys {
+            group: key(line.group),
+            claim: key(line.claim),
+            encounter: key(line.encounter),
+            patient: key(line.patient),
+            date: key(line.date),
+            source: None,
+        });
         return with_setting(item, line.setting.as_deref());
     }
     let pos = format!("{}:{}", base, lineno);
@@ -254,7 +276,26 @@ fn fields_item(
         Some(Value::String(s)) => Some(s.as_str()),
         Some(_) => Some("not a string"),
     };
-    with_setting(note_item(id, text, billed, n, opts), setting)
+    let mut item = note_item(id, text, billed, n, opts);
+    item.set_keys(keys_of(obj, opts));
+    with_setting(item, setting)
+}
+
+/// The group keys of a JSON object (strings or numbers as written).
+fn keys_of(obj: &serde_json::Map<String, Value>, opts: &InputOptions) -> Keys {
+    let key = |name: &str| match obj.get(name) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+        Some(Value::Number(x)) => Some(x.to_string()),
+        _ => None,
+    };
+    Keys {
+        group: key(opts.group_name()),
+        claim: key("claim"),
+        encounter: key("encounter"),
+        patient: key("patient"),
+        date: key("date"),
+        source: None,
+    }
 }
 
 /// A note read from a JSON line of `n` bytes, or the error record of an

@@ -22,6 +22,7 @@ use crate::decide::Setting;
 use crate::io::decode::{decode, Decoding, OffsetMap};
 use crate::io::sniff::{format_of_name, open_stream, Opened, Refusal};
 use crate::record::{ErrorInfo, ErrorRecord, Note};
+use crate::rollup::Keys;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -40,6 +41,9 @@ pub struct InputOptions {
     pub text_column: Option<String>,
     /// CSV column or JSON field holding billed codes (default `billed`, optional).
     pub billed_column: Option<String>,
+    /// CSV column or JSON field holding the group key of `--by` (default
+    /// `group`, optional).
+    pub group_column: Option<String>,
     /// Notes larger than this many bytes become `oversize` error records.
     pub max_note_bytes: usize,
     /// Text that is not UTF-8.
@@ -53,6 +57,7 @@ impl Default for InputOptions {
             id_column: None,
             text_column: None,
             billed_column: None,
+            group_column: None,
             max_note_bytes: 8 << 20,
             utf8: Utf8Policy::default(),
         }
@@ -67,6 +72,10 @@ impl InputOptions {
     /// The text field or column name.
     pub fn text_name(&self) -> &str {
         self.text_column.as_deref().unwrap_or("text")
+    }
+    /// The group-key field or column name.
+    pub fn group_name(&self) -> &str {
+        self.group_column.as_deref().unwrap_or("group")
     }
     /// The billed-codes field or column name.
     pub fn billed_name(&self) -> &str {
@@ -86,6 +95,31 @@ pub struct Item {
     /// The map from text offsets to the original bytes, when they differ
     /// (text files and CSV fields; a JSON string is its UTF-8 text).
     pub offsets: Option<OffsetMap>,
+    /// What joins it to an encounter and a claim (for `--by`), when the
+    /// input says (boxed: most notes have none).
+    keys: Option<Box<Keys>>,
+}
+
+/// The keys of a note whose input gives none.
+static NO_KEYS: Keys = Keys {
+    group: None,
+    claim: None,
+    encounter: None,
+    patient: None,
+    date: None,
+    source: None,
+};
+
+impl Item {
+    /// What joins it to an encounter and a claim.
+    pub fn keys(&self) -> &Keys {
+        self.keys.as_deref().unwrap_or(&NO_KEYS)
+    }
+
+    /// Sets its keys (kept only when one is given).
+    pub fn set_keys(&mut self, keys: Keys) {
+        self.keys = (keys != NO_KEYS).then(|| Box::new(keys));
+    }
 }
 
 /// An input item as read: either ready, or a JSON line still to parse (the
@@ -196,7 +230,7 @@ impl FileProblem {
     }
 }
 
-fn err_item(id: String, kind: &str, message: String, bytes: usize) -> Item {
+pub(crate) fn err_item(id: String, kind: &str, message: String, bytes: usize) -> Item {
     Item {
         note: Err(ErrorRecord {
             id,
@@ -204,10 +238,12 @@ fn err_item(id: String, kind: &str, message: String, bytes: usize) -> Item {
                 kind: kind.to_string(),
                 message,
             },
+            m53audit: None,
         }),
         bytes,
         decoding: None,
         offsets: None,
+        keys: None,
     }
 }
 
@@ -378,6 +414,9 @@ pub struct Items {
     /// not notes; a file named on the command line that changed since it
     /// was checked).
     pub fatal: Option<InputError>,
+    /// The claims and encounter settings of the FHIR exports read so far
+    /// (their notes are items; these are for the roll-up).
+    pub fhir: Arc<std::sync::Mutex<crate::io::fhir::Export>>,
 }
 
 impl Items {
@@ -389,6 +428,7 @@ impl Items {
             opts,
             read: Arc::default(),
             fatal: None,
+            fhir: Arc::default(),
         }
     }
 
@@ -438,6 +478,10 @@ impl Items {
                     .utf16(opened.utf16),
             ),
             Format::Text => once(read_text(opened.reader, id_base, &self.opts)),
+            Format::Fhir | Format::Hl7 => {
+                let items = read_export(opened, &id_base, &self.opts, &self.fhir);
+                Box::new(items.into_iter().map(Raw::Ready))
+            }
             Format::Csv | Format::Tsv => {
                 match csv::CsvRows::new(
                     opened.reader,
@@ -535,7 +579,7 @@ fn with_setting(mut item: Item, setting: Option<&str>) -> Item {
     item
 }
 
-fn oversize(id: String, len: usize, opts: &InputOptions, size: usize) -> Item {
+pub(crate) fn oversize(id: String, len: usize, opts: &InputOptions, size: usize) -> Item {
     err_item(
         id,
         "oversize",
@@ -549,7 +593,7 @@ fn oversize(id: String, len: usize, opts: &InputOptions, size: usize) -> Item {
 
 /// Decodes a note's bytes (a text file, a CSV field) under the UTF-8
 /// policy and size limit, keeping the map back to the bytes.
-fn make_note(
+pub(crate) fn make_note(
     id: String,
     bytes: Vec<u8>,
     billed: Vec<String>,
@@ -591,6 +635,7 @@ fn finish_note(id: String, text: String, billed: Vec<String>, size: usize) -> It
         bytes: size,
         decoding: None,
         offsets: None,
+        keys: None,
     }
 }
 
@@ -638,6 +683,31 @@ pub fn open_text(path: &Path) -> Result<(Format, Box<dyn BufRead + Send>), Input
     Ok((o.format, o.reader))
 }
 
+/// The notes of a FHIR or HL7 export, read whole; a FHIR export's claims
+/// and encounter settings go to `side`.
+fn read_export(
+    mut opened: Opened,
+    base: &str,
+    opts: &InputOptions,
+    side: &std::sync::Mutex<crate::io::fhir::Export>,
+) -> Vec<Item> {
+    if opened.format == Format::Hl7 {
+        let mut bytes = Vec::new();
+        if let Err(e) = opened.reader.read_to_end(&mut bytes) {
+            let msg = format!("read failed: {}", e.kind());
+            return vec![err_item(base.to_string(), "unreadable", msg, bytes.len())];
+        }
+        return crate::io::hl7::read(&bytes, base, opts);
+    }
+    let mut export = crate::io::fhir::Export::default();
+    crate::io::fhir::read(&mut opened.reader, base, opts, &mut export);
+    let notes = std::mem::take(&mut export.notes);
+    let mut side = side.lock().unwrap_or_else(|p| p.into_inner());
+    side.claims.append(&mut export.claims);
+    side.settings.append(&mut export.settings);
+    notes
+}
+
 /// Decodes a whole note the way a text file is read (for `explain`).
 pub fn text_of_bytes(bytes: Vec<u8>, opts: &InputOptions) -> Item {
     let n = bytes.len();
@@ -654,6 +724,10 @@ pub fn read_all(bytes: Vec<u8>, name: &str, opts: &InputOptions) -> Result<Vec<I
             .utf16(opened.utf16)
             .collect(),
         Format::Text => vec![Raw::Ready(read_text(opened.reader, name.into(), opts))],
+        Format::Fhir | Format::Hl7 => read_export(opened, name, opts, &Default::default())
+            .into_iter()
+            .map(Raw::Ready)
+            .collect(),
         Format::Csv | Format::Tsv => csv::CsvRows::new(
             opened.reader,
             opened.format,
