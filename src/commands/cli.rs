@@ -191,12 +191,26 @@ pub struct AuditArgs {
 /// `explain` arguments.
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The note ('-' for stdin).
+    /// The note ('-' for stdin); with --group, the export (files or a
+    /// directory) the group is in.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Plain markers instead of colours, even on a terminal.
     #[arg(long)]
     pub plain: bool,
+    /// Explain the group of this id (a claim or encounter of `audit --by`):
+    /// its notes read as one chart, each note's own verdict beside it.
+    #[arg(long, value_name = "ID")]
+    pub group: Option<String>,
+    /// What --group names.
+    #[arg(long, value_enum, default_value_t = By::Claim)]
+    pub by: By,
+    /// As for `audit --window-days`.
+    #[arg(long, value_name = "DAYS", default_value_t = 3)]
+    pub window_days: u32,
+    /// As for `audit --group-column`.
+    #[arg(long, value_name = "NAME")]
+    pub group_column: Option<String>,
 }
 
 /// `eval` arguments.
@@ -319,7 +333,23 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Explain(e) => {
             let auditor = auditor(&cli.lexicons, cli.setting)?;
             let color = !e.plain && std::io::stdout().is_terminal();
-            crate::commands::explain::run(&auditor, &e.file, color)
+            match &e.group {
+                None => crate::commands::explain::run(&auditor, &e.file, color),
+                Some(id) => {
+                    if e.by == By::Note {
+                        anyhow::bail!("--group names a claim or an encounter: give --by claim or --by encounter");
+                    }
+                    let input = InputOptions {
+                        group_column: e.group_column.clone(),
+                        ..InputOptions::default()
+                    };
+                    let g = crate::io::grouped::GroupOptions {
+                        by: e.by,
+                        window_days: e.window_days,
+                    };
+                    crate::commands::explain::run_group(&auditor, &e.file, &input, &g, id, color)
+                }
+            }
         }
         Command::Eval(e) => {
             let auditor = auditor(&cli.lexicons, cli.setting)?;

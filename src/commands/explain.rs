@@ -52,6 +52,73 @@ pub fn run(auditor: &Auditor, path: &Path, color: bool) -> Result<i32> {
     Ok(0)
 }
 
+/// Runs `explain --group ID`: the group's chart rendered as a note, after
+/// the list of its notes (reading order, where each starts in the chart,
+/// its date and source, its own verdict).
+pub fn run_group(
+    auditor: &Auditor,
+    path: &Path,
+    input: &crate::io::input::InputOptions,
+    g: &crate::io::grouped::GroupOptions,
+    id: &str,
+    color: bool,
+) -> Result<i32> {
+    let paths = [path.to_path_buf()];
+    let group = match crate::io::grouped::find_group(&paths, input, g, id)? {
+        Ok(group) => group,
+        Err(ids) => {
+            let shown: Vec<&str> = ids.iter().take(20).map(String::as_str).collect();
+            anyhow::bail!(
+                "no {} `{id}` in {}; its {}s: {}",
+                g.by.name(),
+                path.display(),
+                g.by.name(),
+                if shown.is_empty() {
+                    "none".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            );
+        }
+    };
+    let chart = crate::rollup::chart_of(auditor, &group);
+    let record = crate::rollup::audit_group(auditor, &group, g.by);
+    let rec = auditor.audit(&chart.note);
+    let mut s = format!(
+        "{} {} ({} notes)\n",
+        g.by.name(),
+        group.id,
+        chart.order.len()
+    );
+    for (k, p) in record.per_note.iter().enumerate() {
+        s.push_str(&format!(
+            "  {}. {}  at byte {} of the chart  {}{}  alone: {} {}\n",
+            k + 1,
+            p.id,
+            chart.starts[k],
+            p.date.as_deref().unwrap_or("undated"),
+            p.source
+                .as_deref()
+                .map(|x| format!("  {x}"))
+                .unwrap_or_default(),
+            p.verdict.name(),
+            p.codes.join(", ")
+        ));
+    }
+    for d in &record.duplicates {
+        s.push_str(&format!(
+            "  (left out: {d}, the same text as a note above)\n"
+        ));
+    }
+    s.push_str("The chart below is these notes joined in this order; @ offsets are bytes of the chart.\n\n");
+    let tabular = &auditor.analyzer.lexicons.tabular;
+    s.push_str(&render(&rec, &chart.note.text, tabular, color));
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())?;
+    out.flush()?;
+    Ok(0)
+}
+
 struct Style {
     on: &'static str,
     off: &'static str,

@@ -18,7 +18,7 @@
 use crate::io::batch::{check_paths, partial_path, RunOptions, RunOutcome};
 use crate::io::decode::OffsetMap;
 use crate::io::fhir::Claim;
-use crate::io::input::{expand, Item, Items};
+use crate::io::input::{expand, InputOptions, Item, Items};
 use crate::io::output::{spreadsheet_safe, OutputFormat, Summary, SummaryTrail};
 use crate::record::{Auditor, ErrorInfo, ErrorRecord};
 use crate::rollup::{audit_group, reading_order, By, Group, GroupNote, GroupOutput, GroupRecord};
@@ -67,27 +67,18 @@ pub fn run(auditor: &Auditor, opts: &RunOptions, g: &GroupOptions) -> Result<Run
         );
     }
     let start = Instant::now();
-    let inputs = expand(&opts.paths, &opts.input)?;
-    check_paths(opts, &inputs.sources)?;
-    let mut items = Items::new(inputs.sources, opts.input.clone());
-    let raws: Vec<_> = items.by_ref().collect();
-    if let Some(e) = items.fatal.take() {
-        return Err(e.into());
-    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()?;
-    let input = opts.input.clone();
-    let notes: Vec<Item> =
-        pool.install(|| raws.into_par_iter().map(|r| r.resolve(&input)).collect());
-    let export = std::mem::take(&mut *items.fhir.lock().unwrap_or_else(|p| p.into_inner()));
+    let read = read_groups(&opts.paths, &opts.input, g, &pool, |sources| {
+        check_paths(opts, sources)
+    })?;
     let mut summary = Summary::default();
-    summary.set_skipped(&inputs.skipped);
+    summary.set_skipped(&read.skipped);
     summary.m53audit = SummaryTrail::of(&auditor.trail);
-    summary.notes = notes.len() as u64;
-    summary.bytes = notes.iter().map(|n| n.bytes as u64).sum();
-    let notes = with_settings(notes, &export.settings);
-    let (mut slots, groups) = build_groups(notes, merge_claims(export.claims), g);
+    summary.notes = read.notes;
+    summary.bytes = read.bytes;
+    let (mut slots, groups) = (read.slots, read.groups);
     let records: Vec<GroupRecord> = pool.install(|| {
         groups
             .par_iter()
@@ -109,6 +100,68 @@ pub fn run(auditor: &Auditor, opts: &RunOptions, g: &GroupOptions) -> Result<Run
     summary.finish(start.elapsed().as_secs_f64());
     crate::io::batch::write_summary(opts, &summary)?;
     Ok(RunOutcome { summary })
+}
+
+/// The inputs read and grouped.
+struct ReadGroups {
+    slots: Vec<Slot>,
+    groups: Vec<Building>,
+    notes: u64,
+    bytes: u64,
+    skipped: Vec<String>,
+}
+
+/// Reads every input (JSON lines parsed on the pool) and groups the notes;
+/// `check` sees the sources before anything is read.
+fn read_groups(
+    paths: &[std::path::PathBuf],
+    input: &InputOptions,
+    g: &GroupOptions,
+    pool: &rayon::ThreadPool,
+    check: impl FnOnce(&[crate::io::input::Source]) -> Result<()>,
+) -> Result<ReadGroups> {
+    let inputs = expand(paths, input)?;
+    check(&inputs.sources)?;
+    let mut items = Items::new(inputs.sources, input.clone());
+    let raws: Vec<_> = items.by_ref().collect();
+    if let Some(e) = items.fatal.take() {
+        return Err(e.into());
+    }
+    let notes: Vec<Item> =
+        pool.install(|| raws.into_par_iter().map(|r| r.resolve(input)).collect());
+    let export = std::mem::take(&mut *items.fhir.lock().unwrap_or_else(|p| p.into_inner()));
+    let (count, bytes) = (
+        notes.len() as u64,
+        notes.iter().map(|n| n.bytes as u64).sum(),
+    );
+    let notes = with_settings(notes, &export.settings);
+    let (slots, groups) = build_groups(notes, merge_claims(export.claims), g);
+    Ok(ReadGroups {
+        slots,
+        groups,
+        notes: count,
+        bytes,
+        skipped: inputs.skipped,
+    })
+}
+
+/// The group `id` of the inputs (for `explain`), or the ids there are.
+pub fn find_group(
+    paths: &[std::path::PathBuf],
+    input: &InputOptions,
+    g: &GroupOptions,
+    id: &str,
+) -> Result<std::result::Result<Group, Vec<String>>> {
+    let pool = rayon::ThreadPoolBuilder::new().build()?;
+    let read = read_groups(paths, input, g, &pool, |_| Ok(()))?;
+    let mut ids = Vec::new();
+    for b in read.groups {
+        if b.group.id == id {
+            return Ok(Ok(b.group));
+        }
+        ids.push(b.group.id);
+    }
+    Ok(Err(ids))
 }
 
 /// Notes whose FHIR encounter names the care setting get it (unless the
@@ -427,13 +480,23 @@ fn write_all(
     records: Vec<GroupRecord>,
     summary: &mut Summary,
 ) -> Result<()> {
-    let file = opts.output.as_ref().filter(|o| o.as_os_str() != "-");
-    let mut out: Box<dyn Write> = match file {
-        Some(o) => Box::new(std::io::BufWriter::new(
+    let named = opts.output.as_ref().filter(|o| o.as_os_str() != "-");
+    // A device or pipe (`-o /dev/null`) is written as it is; a file goes to
+    // FILE.partial, renamed when complete.
+    let device = named.filter(|o| std::fs::metadata(o).is_ok_and(|m| !m.is_file()));
+    let file = named.filter(|_| device.is_none());
+    let mut out: Box<dyn Write> = match (file, device) {
+        (_, Some(d)) => Box::new(std::io::BufWriter::new(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(d)
+                .with_context(|| format!("{}: cannot open", d.display()))?,
+        )),
+        (Some(o), None) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(partial_path(o))
                 .with_context(|| format!("{}: cannot create", o.display()))?,
         )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        (None, None) => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let mut records: Vec<Option<GroupRecord>> = records.into_iter().map(Some).collect();
     let mut csv = (opts.format == OutputFormat::Csv).then(|| csv::Writer::from_writer(Vec::new()));

@@ -232,14 +232,22 @@ pub fn group_setting(auditor: &Auditor, notes: &[GroupNote]) -> Setting {
     }
 }
 
-/// The joined chart of a group: its text and where each note starts in it
-/// (in reading order).
-struct Joined {
-    text: String,
-    starts: Vec<usize>,
+/// The joined chart of a group: one note whose text is the group's notes
+/// in reading order, and where each starts in it.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    /// The chart (id: the group's; billed: the claim's; the group's setting).
+    pub note: Note,
+    /// The group's note indices, in reading order.
+    pub order: Vec<usize>,
+    /// Where each note (in reading order) starts in the chart's text.
+    pub starts: Vec<usize>,
 }
 
-fn join(notes: &[GroupNote], order: &[usize]) -> Joined {
+/// Joins a group's notes into its chart.
+pub fn chart_of(auditor: &Auditor, group: &Group) -> Chart {
+    let notes = &group.notes;
+    let order = reading_order(notes);
     let len: usize = order
         .iter()
         .map(|&i| notes[i].note.text.len() + SEPARATOR.len())
@@ -253,7 +261,16 @@ fn join(notes: &[GroupNote], order: &[usize]) -> Joined {
         starts.push(text.len());
         text.push_str(&notes[i].note.text);
     }
-    Joined { text, starts }
+    Chart {
+        note: Note {
+            id: group.id.clone(),
+            text,
+            billed: group.billed.clone(),
+            setting: Some(group_setting(auditor, notes)),
+        },
+        order,
+        starts,
+    }
 }
 
 /// The note (position in reading order) byte `at` of the joined text is
@@ -265,16 +282,10 @@ fn locate(starts: &[usize], at: usize) -> (usize, usize) {
 
 /// Audits a group: its notes as one chart, and each alone.
 pub fn audit_group(auditor: &Auditor, group: &Group, by: By) -> GroupRecord {
-    let order = reading_order(&group.notes);
-    let joined = join(&group.notes, &order);
-    let setting = group_setting(auditor, &group.notes);
-    let chart = Note {
-        id: group.id.clone(),
-        text: joined.text,
-        billed: group.billed.clone(),
-        setting: Some(setting),
-    };
-    let rec = auditor.audit(&chart);
+    let joined = chart_of(auditor, group);
+    let order = &joined.order;
+    let rec = auditor.audit(&joined.note);
+    let setting = rec.setting;
     let ids: Vec<String> = order
         .iter()
         .map(|&i| group.notes[i].note.id.clone())
@@ -342,7 +353,7 @@ pub fn audit_group(auditor: &Auditor, group: &Group, by: By) -> GroupRecord {
         billed_agrees,
         coder_notes,
         deciding,
-        per_note: per_note(auditor, group, &order),
+        per_note: per_note(auditor, group, order),
         duplicates: group.duplicates.clone(),
         documents,
         evidence,
