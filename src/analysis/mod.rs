@@ -346,6 +346,20 @@ impl Analyzer {
             p
         };
         let rows = row_labels(terms, text, &a.sentences, &a.sections);
+        let terminators = Terminators::of(&self.context, &a.triggers);
+        // Each stretch (clause, sentence, row) is read once per kind of
+        // look, however many terms share it: linear in a long sentence.
+        let mut memo: rustc_hash::FxHashMap<(usize, usize, u8), Placement> = Default::default();
+        let mut look = |r: &Range<usize>, kind: u8| -> Placement {
+            *memo
+                .entry((r.start, r.end, kind))
+                .or_insert_with(|| match kind {
+                    LEVELS => levels_in(r, false),
+                    SINGLES => levels_in(r, true),
+                    LABEL => line_label(terms, text, r),
+                    _ => words_in(r),
+                })
+        };
         let mut placements = Vec::with_capacity(terms.len());
         for t in terms {
             let needs = matches!(
@@ -364,17 +378,27 @@ impl Analyzer {
             // A table row is a statement of its own: its place is on its line.
             let row = columns.then(|| table_row(text, &sent, t.start)).flatten();
             let sent = row.unwrap_or(sent);
-            let clause = clause_of(&self.context, &a.triggers, &sent, t.start, t.end);
-            let p = Some(levels_in(&clause, false))
-                .filter(Placement::is_placed)
-                .or_else(|| Some(levels_in(&clause, true)).filter(Placement::is_placed))
-                .or_else(|| Some(levels_in(&sent, false)).filter(Placement::is_placed))
-                .or_else(|| Some(levels_in(&sent, true)).filter(Placement::is_placed))
-                .or_else(|| Some(line_label(terms, text, &sent)).filter(Placement::is_placed))
-                .or_else(|| rows.get(t.sentence).copied().filter(Placement::is_placed))
-                .or_else(|| Some(words_in(&clause)).filter(Placement::is_placed))
-                .or_else(|| Some(words_in(&sent)).filter(Placement::is_placed));
-            placements.push(p);
+            let clause = terminators.clause_of(&sent, t.start, t.end);
+            let mut p = look(&clause, LEVELS);
+            for (r, kind) in [
+                (&clause, SINGLES),
+                (&sent, LEVELS),
+                (&sent, SINGLES),
+                (&sent, LABEL),
+            ] {
+                if !p.is_placed() {
+                    p = look(r, kind);
+                }
+            }
+            if !p.is_placed() {
+                p = rows.get(t.sentence).copied().unwrap_or_default();
+            }
+            for r in [&clause, &sent] {
+                if !p.is_placed() {
+                    p = look(r, WORDS);
+                }
+            }
+            placements.push(Some(p).filter(Placement::is_placed));
         }
         for (t, p) in a.terms.iter_mut().zip(placements) {
             if let Some(p) = p {
@@ -384,32 +408,54 @@ impl Analyzer {
     }
 }
 
-/// The clause of `start..end` within `sent`: the stretch between the
-/// terminators around it.
-pub fn clause_of(
-    engine: &ContextEngine,
-    triggers: &[Trigger],
-    sent: &Range<usize>,
-    start: usize,
-    end: usize,
-) -> Range<usize> {
-    let mut lo = sent.start;
-    let mut hi = sent.end;
-    let first = triggers.partition_point(|t| t.start < sent.start);
-    for t in &triggers[first..] {
-        if t.start >= sent.end {
-            break;
-        }
-        if !engine.is_terminator(t) {
-            continue;
-        }
-        if t.end <= start {
-            lo = lo.max(t.end);
-        } else if t.start >= end {
-            hi = hi.min(t.start);
-        }
+/// The kinds of look `place` takes at a stretch of text.
+const LEVELS: u8 = 0;
+const SINGLES: u8 = 1;
+const LABEL: u8 = 2;
+const WORDS: u8 = 3;
+
+/// The scope terminators of a note, by start and by end, to find the
+/// clause of a term without reading the sentence's triggers again.
+pub struct Terminators {
+    by_start: Vec<(usize, usize)>,
+    by_end: Vec<(usize, usize)>,
+}
+
+impl Terminators {
+    /// The terminators among `triggers` (sorted by start).
+    pub fn of(engine: &ContextEngine, triggers: &[Trigger]) -> Self {
+        let by_start: Vec<(usize, usize)> = triggers
+            .iter()
+            .filter(|t| engine.is_terminator(t))
+            .map(|t| (t.start, t.end))
+            .collect();
+        let mut by_end = by_start.clone();
+        by_end.sort_by_key(|&(s, e)| (e, s));
+        Terminators { by_start, by_end }
     }
-    lo..hi
+
+    /// The clause of `start..end` within `sent`: the stretch between the
+    /// terminators of the sentence around it (the last to end before it,
+    /// the first to start after it).
+    pub fn clause_of(&self, sent: &Range<usize>, start: usize, end: usize) -> Range<usize> {
+        let mut lo = sent.start;
+        let before = self.by_end.partition_point(|&(_, e)| e <= start);
+        for &(s, e) in self.by_end[..before].iter().rev() {
+            if e <= sent.start {
+                break;
+            }
+            if s >= sent.start {
+                lo = e;
+                break;
+            }
+        }
+        let after = self.by_start.partition_point(|&(s, _)| s < end);
+        let hi = match self.by_start.get(after) {
+            Some(&(s, _)) if s < sent.end => s,
+            _ => sent.end,
+        };
+        lo..hi
+    }
 }
 
 /// The part of `sent` on the line of byte `at` when that line is a table
