@@ -126,6 +126,33 @@ fn resource(v: &Value, pos: &str, size: usize, opts: &InputOptions, out: &mut Ex
     }
 }
 
+/// A document type (`DocumentReference.type`, `DiagnosticReport.code`) in
+/// words: its first coding's system name, code and display
+/// (`LOINC 18748-4 Diagnostic imaging study`), or its text.
+fn type_of(v: Option<&Value>) -> Option<String> {
+    let v = v?;
+    let coding = v
+        .get("coding")
+        .and_then(Value::as_array)
+        .and_then(|c| c.first());
+    let text = v.get("text").and_then(Value::as_str);
+    let Some(c) = coding else {
+        return text.map(str::to_string);
+    };
+    let system = match c.get("system").and_then(Value::as_str) {
+        Some(s) if s.contains("loinc") => "LOINC ",
+        _ => "",
+    };
+    let code = c.get("code").and_then(Value::as_str).unwrap_or("");
+    let display = c
+        .get("display")
+        .and_then(Value::as_str)
+        .or(text)
+        .unwrap_or("");
+    let s = format!("{system}{code} {display}").trim().to_string();
+    (!s.is_empty()).then_some(s)
+}
+
 /// A reference's text (`Encounter/e1`), from a Reference object.
 fn reference(v: Option<&Value>) -> Option<String> {
     let r = v?.get("reference")?.as_str()?;
@@ -160,6 +187,7 @@ fn document_reference(v: &Value, pos: &str, size: usize, opts: &InputOptions, ou
         .and_then(|e| reference(Some(e)));
     let keys = Keys {
         encounter,
+        source: type_of(v.get("type")),
         patient: reference(v.get("subject")),
         date: date(v.get("date")).or_else(|| {
             date(
@@ -184,6 +212,7 @@ fn diagnostic_report(v: &Value, pos: &str, size: usize, opts: &InputOptions, out
     let id = id_of(v, "DiagnosticReport", pos);
     let keys = Keys {
         encounter: reference(v.get("encounter")),
+        source: type_of(v.get("code")),
         patient: reference(v.get("subject")),
         date: date(v.get("effectiveDateTime"))
             .or_else(|| date(v.get("effectivePeriod").and_then(|p| p.get("start"))))
@@ -228,8 +257,17 @@ fn attachments_to_notes(
         };
         let mut item = attachment(a, note_id, size / attachments.len(), opts);
         let ty = a.get("contentType").and_then(Value::as_str).unwrap_or("");
+        let kind = keys
+            .source
+            .as_deref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default();
         item.set_keys(Keys {
-            source: Some(format!("{id} {field}[{k}] {ty}").trim_end().to_string()),
+            source: Some(
+                format!("{id} {field}[{k}] {ty}{kind}")
+                    .trim_end()
+                    .to_string(),
+            ),
             ..keys.clone()
         });
         out.notes.push(item);
