@@ -277,17 +277,32 @@ pub fn rtf_to_text(rtf: &[u8]) -> Plain {
                         from += 1;
                         skip_chars = 0;
                     }
-                    if from < end {
-                        let piece: String =
-                            rtf[from..end].iter().map(|&c| windows_1252(c)).collect();
-                        out.push(&piece, from);
-                    }
+                    push_bytes(&mut out, rtf, from, end);
                 }
                 i = end;
             }
         }
     }
     out.finish()
+}
+
+/// Appends RTF source bytes `from..end` as text: ASCII runs as they are,
+/// every other byte as its Windows-1252 character anchored at its byte (a
+/// character of several UTF-8 bytes stands for one source byte).
+fn push_bytes(out: &mut Builder, rtf: &[u8], from: usize, end: usize) {
+    let mut run = from;
+    for i in from..end {
+        if !rtf[i].is_ascii() {
+            if run < i {
+                out.push(std::str::from_utf8(&rtf[run..i]).expect("ASCII"), run);
+            }
+            out.push(windows_1252(rtf[i]).encode_utf8(&mut [0; 4]), i);
+            run = i + 1;
+        }
+    }
+    if run < end {
+        out.push(std::str::from_utf8(&rtf[run..end]).expect("ASCII"), run);
+    }
 }
 
 /// The control word or symbol at the start of `s` (which starts with a
@@ -360,6 +375,19 @@ mod tests {
         );
         check_map(&p, rtf, "facet syndrome");
         check_map(&p, rtf, "MRI: no disc");
+    }
+
+    #[test]
+    fn rtf_bytes_beyond_ascii_keep_their_offsets() {
+        // Found by the markup fuzz target: a Windows-1252 byte in a text
+        // run became a character of two UTF-8 bytes, and the map ran ahead
+        // of the source by one byte for each.
+        let rtf = b"{\\rtf1 caf\xe9 \xe9t\xe9 C7-T1 facet syndrome.}";
+        let p = rtf_to_text(rtf);
+        assert_eq!(p.text, "café été C7-T1 facet syndrome.");
+        check_map(&p, rtf, "C7-T1 facet");
+        let last = p.text.char_indices().last().unwrap().0;
+        assert_eq!(p.offsets.original(last), rtf.len() - 2);
     }
 
     #[test]
