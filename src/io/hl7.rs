@@ -115,7 +115,12 @@ fn message(segs: &[&str], base: &str, number: usize, opts: &InputOptions, out: &
     let msh = segs[0];
     let mut seps = Seps::default();
     let b = msh.as_bytes();
-    if b.len() >= 8 {
+    // Separators are ASCII punctuation; a message declaring others keeps
+    // the standard ones (its fields are then read as best they can be).
+    let declared = b
+        .get(3..7)
+        .filter(|d| d.iter().all(|c| c.is_ascii_punctuation()));
+    if declared.is_some() {
         seps = Seps {
             field: b[3],
             component: b[4],
@@ -229,6 +234,17 @@ mod tests {
             "a&b\nc|d^eAx"
         );
         assert_eq!(unescape(r"open \ end", s), r"open \ end");
+    }
+
+    #[test]
+    fn separators_beyond_ascii_are_not_taken() {
+        // Found by the hl7 fuzz target: a separator byte inside a UTF-8
+        // character split the text off a character boundary.
+        let msg = "MSH|^~\u{c3}&|EHR\rTXA|1|CN|TX|20260310||||||||D1\rOBX|1|TX|||Neck pain \u{c3}\u{a9} C7-T1||||||F\r";
+        let items = read(msg.as_bytes(), "f.hl7", &InputOptions::default());
+        let note = items[0].note.as_ref().unwrap();
+        assert_eq!(note.id, "D1");
+        assert!(note.text.contains("C7-T1"));
     }
 
     #[test]
