@@ -174,8 +174,9 @@ pub struct AuditArgs {
     /// `group`, else `claim` or `encounter` by --by).
     #[arg(long, value_name = "NAME")]
     pub group_column: Option<String>,
-    /// --by with FHIR: a note without an encounter both share joins its
-    /// patient's claims whose billable period is within DAYS of its date.
+    /// --by with FHIR: a note whose encounter no claim names joins its
+    /// patient's claims whose billable period is within DAYS of the note's
+    /// date.
     #[arg(long, value_name = "DAYS", default_value_t = 3)]
     pub window_days: u32,
     /// Notes larger than this become `oversize` error records.
