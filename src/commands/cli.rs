@@ -67,7 +67,10 @@ pub enum Command {
 Inputs: .jsonl/.ndjson files of {\"id\", \"text\", \"billed\"} objects (billed: array or
 comma-separated string; optional), .txt files (one note each; id = path), CSV
 exports with a header row, directories (walked for all of these), '-' for JSON
-lines on stdin. Any file may be gzip (.gz) or zstd (.zst) compressed.
+lines on stdin; Bulk FHIR NDJSON (DocumentReference, DiagnosticReport, Claim,
+ExplanationOfBenefit, Encounter) and HL7 v2 (.hl7) exports. Any file may be
+gzip (.gz) or zstd (.zst) compressed. With --by claim or --by encounter, the
+notes of each claim or encounter are read as one chart: one record per group.
 
 Exit status: 0 every note audited, 1 some notes gave error records, 2 the run
 could not proceed.
@@ -77,7 +80,9 @@ Examples:
   m53audit audit archive.jsonl.zst -o out.jsonl --summary summary.json -j 8
   m53audit audit export.csv.gz --text-column transcription --format csv -o out.csv
   m53audit audit claims.jsonl --only flagged -o flagged.jsonl
-  m53audit audit big.jsonl -o out.jsonl --resume      continue a killed run")]
+  m53audit audit big.jsonl -o out.jsonl --resume      continue a killed run
+  m53audit audit --by claim corpora/sample/claims     FHIR and HL7 claims
+  m53audit audit --by encounter --group-column visit export.csv")]
     Audit(AuditArgs),
     /// Explain the decision for one note, for a person: verdict, checklist,
     /// gaps and the note with its evidence highlighted.
@@ -86,8 +91,12 @@ FILE is a plain-text note, a .json/.jsonl file (its first note), or '-' for
 standard input. Colours on a terminal, [text]{concept:assertion} markers when
 piped (or with --plain).
 
-Example:
-  m53audit explain corpora/sample/ct-facet-supported.txt")]
+With --group ID, FILE is an export (or a directory) and ID a claim or
+encounter of `audit --by`: its notes are shown, then their chart explained.
+
+Examples:
+  m53audit explain corpora/sample/ct-facet-supported.txt
+  m53audit explain corpora/sample/claims --group Claim/c2")]
     Explain(ExplainArgs),
     /// Measure verdict, code and checklist accuracy on a gold-labelled file.
     #[command(after_help = "\
