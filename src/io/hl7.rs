@@ -207,9 +207,11 @@ fn unescape(s: &str, seps: Seps) -> String {
             "E" => out.push(esc),
             ".br" | ".sp" => out.push('\n'),
             c if c.starts_with('X') => {
-                let hex = &c[1..];
-                for k in (0..hex.len() / 2 * 2).step_by(2) {
-                    if let Ok(v) = u8::from_str_radix(&hex[k..k + 2], 16) {
+                // Hex digit pairs; anything else (not hex, not ASCII) is dropped.
+                let hex = c[1..].as_bytes();
+                for pair in hex.chunks_exact(2) {
+                    let digits = std::str::from_utf8(pair).ok();
+                    if let Some(v) = digits.and_then(|d| u8::from_str_radix(d, 16).ok()) {
                         out.push(crate::io::decode::windows_1252(v));
                     }
                 }
@@ -234,6 +236,10 @@ mod tests {
             "a&b\nc|d^eAx"
         );
         assert_eq!(unescape(r"open \ end", s), r"open \ end");
+        // Found by the hl7 fuzz target: a hex escape holding a character of
+        // two bytes was cut inside it.
+        assert_eq!(unescape("a\\X4\u{ff}41\\b", s), "ab");
+        assert_eq!(unescape("\\X41\u{e9}\\", s), "A");
     }
 
     #[test]
