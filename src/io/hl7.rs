@@ -208,7 +208,7 @@ fn unescape(s: &str, seps: Seps) -> String {
             ".br" | ".sp" => out.push('\n'),
             c if c.starts_with('X') => {
                 // Hex digit pairs; anything else (not hex, not ASCII) is dropped.
-                let hex = c[1..].as_bytes();
+                let hex = &c.as_bytes()[1..];
                 for pair in hex.chunks_exact(2) {
                     let digits = std::str::from_utf8(pair).ok();
                     if let Some(v) = digits.and_then(|d| u8::from_str_radix(d, 16).ok()) {
