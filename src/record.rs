@@ -257,6 +257,20 @@ pub struct ErrorRecord {
     pub m53audit: Option<Trail>,
 }
 
+impl ErrorRecord {
+    /// The error record of note `id` (no trail: the runner sets it).
+    pub fn new(id: String, kind: &str, message: String) -> Self {
+        ErrorRecord {
+            id,
+            error: ErrorInfo {
+                kind: kind.to_string(),
+                message,
+            },
+            m53audit: None,
+        }
+    }
+}
+
 /// One output line: a verdict or an error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]

@@ -421,6 +421,21 @@ fn jsonl_and_csv_group_by_their_keys() {
     assert_eq!(by_id(&recs, "1002")["billed_agrees"], false);
     assert_eq!(by_id(&recs, "x")["error"]["kind"], "unjoined_note");
     assert_eq!(recs[0]["id"], "1001", "groups in order of first appearance");
+    // --only flagged keeps the groups whose billed codes disagree.
+    let out = run(
+        &[
+            "audit",
+            "-q",
+            "--by",
+            "encounter",
+            "--only",
+            "flagged",
+            "notes.jsonl",
+        ],
+        d,
+    );
+    let ids: Vec<Value> = records(&out).iter().map(|r| r["id"].clone()).collect();
+    assert_eq!(ids, [json!("1002")]);
 
     let csv = "note,visit,text,billed\nn1,V1,\"Assessment: C7-T1 facet syndrome, non-degenerative.\",\nn2,V1,\"Neck pain for 6 months, PT failed. MRI: no disc herniation.\",M53.83\n";
     std::fs::write(d.join("notes.csv"), csv).unwrap();

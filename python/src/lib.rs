@@ -12,7 +12,7 @@ use arrow::datatypes::{DataType, Field, Fields, Schema};
 use arrow::pyarrow::{FromPyArrow, ToPyArrow};
 use arrow::record_batch::RecordBatch;
 use m53audit::decide::Setting;
-use m53audit::record::{ErrorInfo, ErrorRecord};
+use m53audit::record::ErrorRecord;
 use m53audit::{Auditor as Inner, Lexicons, Note, Output, Record};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -31,14 +31,7 @@ struct Auditor {
 type NoteIn = Result<Note, ErrorRecord>;
 
 fn error(id: String, kind: &str, message: &str) -> ErrorRecord {
-    ErrorRecord {
-        id,
-        error: ErrorInfo {
-            kind: kind.into(),
-            message: message.into(),
-        },
-        m53audit: None,
-    }
+    ErrorRecord::new(id, kind, message.to_string())
 }
 
 /// The note of `text` (or the error record of an empty one), as the CLI reads it.

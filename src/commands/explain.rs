@@ -82,8 +82,8 @@ pub fn run_group(
         }
     };
     let chart = crate::rollup::chart_of(auditor, &group);
-    let record = crate::rollup::audit_group(auditor, &group, g.by);
     let rec = auditor.audit(&chart.note);
+    let record = crate::rollup::group_record(auditor, &group, g.by, &chart, rec.clone());
     let mut s = format!(
         "{} {} ({} notes)\n",
         g.by.name(),

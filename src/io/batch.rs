@@ -275,8 +275,9 @@ fn process(
     }
 }
 
-/// A record id's hash (FxHash: the same in every run).
-fn id_hash(id: &str) -> u64 {
+/// The FxHash of a string (the same in every run): record ids for the
+/// duplicate count, note texts for the roll-up's duplicates.
+pub(crate) fn id_hash(id: &str) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
     h.write(id.as_bytes());

@@ -290,7 +290,12 @@ fn attachment(a: &Value, id: String, size: usize, opts: &InputOptions) -> Item {
         };
         return err_item(id, "unsupported_attachment", why.into(), size);
     };
-    let cleaned: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    // Line-wrapped base64 is cleaned; the usual unbroken data is not copied.
+    let cleaned: std::borrow::Cow<str> = if data.bytes().any(|b| b.is_ascii_whitespace()) {
+        data.chars().filter(|c| !c.is_ascii_whitespace()).collect()
+    } else {
+        data.into()
+    };
     let bytes = match base64::engine::general_purpose::STANDARD.decode(cleaned.as_bytes()) {
         Ok(b) => b,
         Err(_) => {
@@ -443,6 +448,34 @@ fn class_setting(v: &Value) -> Option<Setting> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bundle_line_is_read_entry_by_entry() {
+        let doc = serde_json::json!({"resourceType": "DocumentReference", "id": "d1",
+            "context": {"encounter": [{"reference": "Encounter/e1"}]},
+            "content": [{"attachment": {"contentType": "text/plain", "data": "TmVjayBwYWlu"}}]});
+        let claim = serde_json::json!({"resourceType": "Claim", "id": "c1",
+            "item": [{"encounter": [{"reference": "Encounter/e1"}]}]});
+        let line = serde_json::json!({"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": doc}, {"resource": claim}]});
+        let mut out = Export::default();
+        read(
+            &mut format!("{line}\n").as_bytes(),
+            "b.ndjson",
+            &InputOptions::default(),
+            &mut out,
+        );
+        let note = out.notes[0].note.as_ref().unwrap();
+        assert_eq!(
+            (note.id.as_str(), note.text.as_str()),
+            ("DocumentReference/d1", "Neck pain")
+        );
+        assert_eq!(
+            out.notes[0].keys().encounter.as_deref(),
+            Some("Encounter/e1")
+        );
+        assert_eq!(out.claims[0].encounters, ["Encounter/e1"]);
+    }
 
     #[test]
     fn references_keep_type_and_id() {

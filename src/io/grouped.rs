@@ -19,8 +19,8 @@ use crate::io::batch::{check_paths, partial_path, RunOptions, RunOutcome};
 use crate::io::decode::OffsetMap;
 use crate::io::fhir::Claim;
 use crate::io::input::{expand, InputOptions, Item, Items};
-use crate::io::output::{spreadsheet_safe, OutputFormat, Summary, SummaryTrail};
-use crate::record::{Auditor, ErrorInfo, ErrorRecord};
+use crate::io::output::{disagreement_pair, spreadsheet_safe, OutputFormat, Summary, SummaryTrail};
+use crate::record::{Auditor, ErrorRecord};
 use crate::rollup::{audit_group, reading_order, By, Group, GroupNote, GroupOutput, GroupRecord};
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -42,8 +42,8 @@ pub struct GroupOptions {
 struct Building {
     group: Group,
     maps: Vec<Option<OffsetMap>>,
-    /// Text hashes of its notes (duplicates are audited once).
-    seen: Vec<(u64, usize)>,
+    /// Its notes by text hash (duplicates are audited once).
+    seen: FxHashMap<u64, Vec<usize>>,
 }
 
 /// What the output holds, in order.
@@ -387,7 +387,7 @@ fn building(id: String, claim: Option<&Claim>, by: By) -> Building {
     Building {
         group,
         maps: Vec::new(),
-        seen: Vec::new(),
+        seen: FxHashMap::default(),
     }
 }
 
@@ -400,11 +400,9 @@ fn add_note(
     keys: &crate::rollup::Keys,
     map: Option<OffsetMap>,
 ) {
-    let h = text_hash(&note.text);
-    if b.seen
-        .iter()
-        .any(|&(x, k)| x == h && b.group.notes[k].note.text == note.text)
-    {
+    let h = crate::io::batch::id_hash(&note.text);
+    let same = |k: &usize| b.group.notes[*k].note.text == note.text;
+    if b.seen.get(&h).is_some_and(|ks| ks.iter().any(same)) {
         b.group.duplicates.push(note.id.clone());
         return;
     }
@@ -423,19 +421,12 @@ fn add_note(
             g.billed.push(c.clone());
         }
     }
-    b.seen.push((h, g.notes.len()));
+    b.seen.entry(h).or_default().push(g.notes.len());
     g.notes.push(GroupNote {
         note: note.clone(),
         keys: keys.clone(),
     });
     b.maps.push(map);
-}
-
-fn text_hash(s: &str) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    h.write(s.as_bytes());
-    h.finish()
 }
 
 fn unjoined(id: &str, g: &GroupOptions) -> ErrorRecord {
@@ -463,14 +454,7 @@ fn no_documentation(group: &Group, g: &GroupOptions) -> ErrorRecord {
 }
 
 fn error(id: &str, kind: &str, message: String) -> ErrorRecord {
-    ErrorRecord {
-        id: id.to_string(),
-        error: ErrorInfo {
-            kind: kind.into(),
-            message,
-        },
-        m53audit: None,
-    }
+    ErrorRecord::new(id.to_string(), kind, message)
 }
 
 /// Writes the records in slot order and counts them.
@@ -551,15 +535,8 @@ fn count(summary: &mut Summary, r: &GroupOutput) {
                 .or_default() += 1;
             if g.billed_agrees == Some(false) {
                 summary.billed_disagreements += 1;
-                let documented = if g.codes.is_empty() {
-                    "none".to_string()
-                } else {
-                    g.codes.join("+")
-                };
-                *summary
-                    .disagreement_pairs
-                    .entry(format!("{} -> {documented}", g.billed.join("+")))
-                    .or_default() += 1;
+                let pair = disagreement_pair(&g.billed, &g.codes);
+                *summary.disagreement_pairs.entry(pair).or_default() += 1;
             }
         }
         GroupOutput::Error(e) => *summary.errors.entry(e.error.kind.clone()).or_default() += 1,

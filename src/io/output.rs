@@ -197,17 +197,8 @@ impl Brief {
         match out {
             Output::Audited(r) => Brief::Audited {
                 verdict: r.verdict.name(),
-                disagreement: (r.billed_agrees == Some(false)).then(|| {
-                    format!(
-                        "{} -> {}",
-                        r.billed.join("+"),
-                        if r.codes.is_empty() {
-                            "none".to_string()
-                        } else {
-                            r.codes.join("+")
-                        }
-                    )
-                }),
+                disagreement: (r.billed_agrees == Some(false))
+                    .then(|| disagreement_pair(&r.billed, &r.codes)),
             },
             Output::Error(e) => Brief::Error(e.error.kind.clone()),
         }
@@ -223,6 +214,17 @@ impl Brief {
             }
         )
     }
+}
+
+/// A disagreement as the summary counts it: `billed -> documented` (codes
+/// `+`-joined, `none` when nothing is documented).
+pub fn disagreement_pair(billed: &[String], documented: &[String]) -> String {
+    let documented = if documented.is_empty() {
+        "none".to_string()
+    } else {
+        documented.join("+")
+    };
+    format!("{} -> {documented}", billed.join("+"))
 }
 
 /// Counts for `--summary`.

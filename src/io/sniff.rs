@@ -285,22 +285,15 @@ pub fn open_stream(
     if let Err(refusal) = check_text(&text_head) {
         return Ok(Err(refusal));
     }
-    let format = match forced.or(named) {
+    let content = format_of_content(&text_head);
+    let format = match (forced.or(named), content) {
         // A JSON document of one array (often named .json) is no JSON lines.
-        Some(Format::JsonLines) if format_of_content(&text_head) == Err(Refusal::JsonArray) => {
-            return Ok(Err(Refusal::JsonArray))
-        }
+        (Some(Format::JsonLines), Err(Refusal::JsonArray)) => return Ok(Err(Refusal::JsonArray)),
         // `.ndjson` and `.json` files of FHIR resources are read as FHIR.
-        Some(Format::JsonLines)
-            if forced.is_none() && format_of_content(&text_head) == Ok(Format::Fhir) =>
-        {
-            Format::Fhir
-        }
-        Some(f) => f,
-        None => match format_of_content(&text_head) {
-            Ok(f) => f,
-            Err(refusal) => return Ok(Err(refusal)),
-        },
+        (Some(Format::JsonLines), Ok(Format::Fhir)) if forced.is_none() => Format::Fhir,
+        (Some(f), _) => f,
+        (None, Ok(f)) => f,
+        (None, Err(refusal)) => return Ok(Err(refusal)),
     };
     let reader: Box<dyn BufRead + Send> = match (format, utf16) {
         // A text note is decoded whole, with its map back to the bytes.

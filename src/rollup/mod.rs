@@ -242,6 +242,8 @@ pub struct Chart {
     pub order: Vec<usize>,
     /// Where each note (in reading order) starts in the chart's text.
     pub starts: Vec<usize>,
+    /// Where each ends.
+    pub ends: Vec<usize>,
 }
 
 /// Joins a group's notes into its chart.
@@ -254,12 +256,14 @@ pub fn chart_of(auditor: &Auditor, group: &Group) -> Chart {
         .sum();
     let mut text = String::with_capacity(len);
     let mut starts = Vec::with_capacity(order.len());
+    let mut ends = Vec::with_capacity(order.len());
     for (k, &i) in order.iter().enumerate() {
         if k > 0 {
             text.push_str(SEPARATOR);
         }
         starts.push(text.len());
         text.push_str(&notes[i].note.text);
+        ends.push(text.len());
     }
     Chart {
         note: Note {
@@ -270,6 +274,7 @@ pub fn chart_of(auditor: &Auditor, group: &Group) -> Chart {
         },
         order,
         starts,
+        ends,
     }
 }
 
@@ -280,11 +285,34 @@ fn locate(starts: &[usize], at: usize) -> (usize, usize) {
     (k, at - starts[k])
 }
 
+/// The note a document opening at byte `at` of the chart belongs to, and
+/// the byte in it: one opening in a separator belongs to the next note.
+fn locate_document(chart: &Chart, at: usize) -> (usize, usize) {
+    let (k, start) = locate(&chart.starts, at);
+    if at >= chart.ends[k] && k + 1 < chart.starts.len() {
+        (k + 1, 0)
+    } else {
+        (k, start)
+    }
+}
+
 /// Audits a group: its notes as one chart, and each alone.
 pub fn audit_group(auditor: &Auditor, group: &Group, by: By) -> GroupRecord {
-    let joined = chart_of(auditor, group);
+    let chart = chart_of(auditor, group);
+    let rec = auditor.audit(&chart.note);
+    group_record(auditor, group, by, &chart, rec)
+}
+
+/// The group record of `rec`, the record of the group's `chart`: its
+/// offsets given back per note, each note audited alone beside it.
+pub fn group_record(
+    auditor: &Auditor,
+    group: &Group,
+    by: By,
+    joined: &Chart,
+    rec: Record,
+) -> GroupRecord {
     let order = &joined.order;
-    let rec = auditor.audit(&joined.note);
     let setting = rec.setting;
     let ids: Vec<String> = order
         .iter()
@@ -326,9 +354,7 @@ pub fn audit_group(auditor: &Auditor, group: &Group, by: By) -> GroupRecord {
     let documents = documents
         .into_iter()
         .map(|d| {
-            // A document opening in a separator belongs to the next note.
-            let k = joined.starts.partition_point(|&s| s <= d.start).max(1) - 1;
-            let start = d.start.saturating_sub(joined.starts[k]);
+            let (k, start) = locate_document(joined, d.start);
             GroupDocument {
                 note: ids[k].clone(),
                 note_index: k,
@@ -430,6 +456,21 @@ mod tests {
         assert_eq!(reading_order(&notes), [1, 0]);
         let mixed = vec![note("b", "x", Some("2026-03-02")), note("a", "y", None)];
         assert_eq!(reading_order(&mixed), [0, 1]);
+    }
+
+    #[test]
+    fn a_document_opening_in_a_separator_is_the_next_notes() {
+        let auditor = Auditor::new(Lexicons::builtin());
+        let g = Group {
+            id: "g".into(),
+            notes: vec![note("a", "one", None), note("b", "two", None)],
+            ..Group::default()
+        };
+        let chart = chart_of(&auditor, &g);
+        assert_eq!(chart.ends, [3, 3 + SEPARATOR.len() + 3]);
+        assert_eq!(locate_document(&chart, 1), (0, 1));
+        assert_eq!(locate_document(&chart, 5), (1, 0));
+        assert_eq!(locate_document(&chart, chart.starts[1] + 1), (1, 1));
     }
 
     #[test]

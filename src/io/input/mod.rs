@@ -21,7 +21,7 @@ pub use crate::io::sniff::{Format, InputFormat};
 use crate::decide::Setting;
 use crate::io::decode::{decode, Decoding, OffsetMap};
 use crate::io::sniff::{format_of_name, open_stream, Opened, Refusal};
-use crate::record::{ErrorInfo, ErrorRecord, Note};
+use crate::record::{ErrorRecord, Note};
 use crate::rollup::Keys;
 use std::fs::File;
 use std::io::{self, BufRead, Read};
@@ -232,14 +232,7 @@ impl FileProblem {
 
 pub(crate) fn err_item(id: String, kind: &str, message: String, bytes: usize) -> Item {
     Item {
-        note: Err(ErrorRecord {
-            id,
-            error: ErrorInfo {
-                kind: kind.to_string(),
-                message,
-            },
-            m53audit: None,
-        }),
+        note: Err(ErrorRecord::new(id, kind, message)),
         bytes,
         decoding: None,
         offsets: None,
