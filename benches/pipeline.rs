@@ -27,6 +27,7 @@ fn corpus_synthetic(mix: m53gen::Mix) -> Vec<Note> {
                 text: v["text"].as_str().unwrap().into(),
                 billed: vec![],
                 setting: None,
+                procedures: Vec::new(),
             }
         })
         .collect()
@@ -50,6 +51,7 @@ fn corpus_mtsamples() -> Option<Vec<Note>> {
                     text: t.clone(),
                     billed: vec![],
                     setting: None,
+                    procedures: Vec::new(),
                 })
         })
         .take(1500)

@@ -16,11 +16,14 @@
 //! 5. [`analysis`]: the note's terms, placed at levels and asserted;
 //! 6. [`decide`]: DOMAIN.md's decision procedure (verdict, codes,
 //!    checklist, score, gaps);
-//! 7. [`record`]: the output record of one note ([`Auditor`] runs 1-7);
-//! 8. [`rollup`]: the notes of one encounter or claim audited as one
+//! 7. [`lines`]: the claim's procedure lines checked against the coverage
+//!    policy (does a documented diagnosis fit, are the required elements
+//!    documented);
+//! 8. [`record`]: the output record of one note ([`Auditor`] runs 1-8);
+//! 9. [`rollup`]: the notes of one encounter or claim audited as one
 //!    chart;
-//! 9. [`io`]: readers, the batch runner, and the sinks (JSONL, CSV, HTML);
-//! 10. [`commands`]: the command line (`audit`, `explain`, `eval`, `assert`).
+//! 10. [`io`]: readers, the batch runner, and the sinks (JSONL, CSV, HTML);
+//! 11. [`commands`]: the command line (`audit`, `explain`, `eval`, `assert`).
 #![warn(missing_docs)]
 
 pub mod analysis;
@@ -30,6 +33,7 @@ pub mod decide;
 pub mod find;
 pub mod io;
 pub mod lexicon;
+pub mod lines;
 pub mod record;
 pub mod rollup;
 pub mod spine;

@@ -22,6 +22,8 @@ use crate::context::assertion::Label;
 use crate::decide::{decide, Decision, Gap, Setting, Status, Verdict};
 use crate::find::levels::LevelKind;
 use crate::lexicon::Lexicons;
+use crate::lines::read::LineReader;
+use crate::lines::{LineOut, LineSpan, ProcedureLine};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -38,6 +40,8 @@ pub struct Note {
     /// The care setting of this note, when the input names it (otherwise
     /// the auditor's, `--setting`).
     pub setting: Option<Setting>,
+    /// The claim's procedure lines billed with it (may be empty).
+    pub procedures: Vec<ProcedureLine>,
 }
 
 /// One checklist element in the output.
@@ -191,6 +195,10 @@ pub struct Record {
     pub documents: Vec<DocumentRef>,
     /// Evidence spans, by start.
     pub evidence: Vec<Evidence>,
+    /// The claim lines billed with the note, each checked against the
+    /// policy (absent when the note has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<LineOut>,
     /// The audit trail: which program and vocabulary decided it.
     pub m53audit: Trail,
 }
@@ -227,6 +235,13 @@ impl Record {
         }
         for d in &mut self.documents {
             d.start = to_original(d.start);
+        }
+        for l in &mut self.lines {
+            l.map_spans(&|s| LineSpan {
+                start: to_original(s.start),
+                end: to_original(s.end),
+                ..s.clone()
+            });
         }
     }
 
@@ -367,6 +382,8 @@ pub struct Auditor {
     pub setting: Setting,
     /// The trail every record carries.
     pub trail: Trail,
+    /// The claim-line reader (the cues of `line_cues.tsv`, compiled).
+    pub lines: LineReader,
 }
 
 impl Auditor {
@@ -374,6 +391,7 @@ impl Auditor {
     pub fn new(lexicons: Lexicons) -> Self {
         Auditor {
             trail: Trail::of(&lexicons),
+            lines: LineReader::new(&lexicons.line_cues),
             analyzer: Analyzer::new(lexicons),
             setting: Setting::default(),
         }
@@ -530,8 +548,37 @@ impl Auditor {
             notes,
             documents: documents_of(a, &evidence),
             evidence,
+            lines: self.lines_of(note, a, d),
             m53audit: self.trail.clone(),
         }
+    }
+}
+
+impl Auditor {
+    /// The note's claim lines checked against the policy, with evidence
+    /// offsets into the note's text.
+    pub fn lines_of(&self, note: &Note, a: &Analysis, d: &Decision) -> Vec<LineOut> {
+        if note.procedures.is_empty() {
+            return Vec::new();
+        }
+        let span = |s: usize, e: usize| {
+            let (start, end) = a.norm.original_range(s, e);
+            LineSpan {
+                note: None,
+                note_index: 0,
+                start,
+                end,
+                text: note.text[start..end].to_string(),
+            }
+        };
+        crate::lines::check(
+            &self.lines,
+            &self.analyzer,
+            a,
+            &d.codes,
+            &note.procedures,
+            &span,
+        )
     }
 }
 

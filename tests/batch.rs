@@ -301,7 +301,8 @@ fn csv_output_only_flagged_and_summary() {
             "billed",
             "billed_agrees",
             "gaps",
-            "error"
+            "error",
+            "lines"
         ]
     );
     assert_eq!(rdr.records().count(), 90);

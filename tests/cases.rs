@@ -1,7 +1,9 @@
 //! Data-driven cases: `tests/cases/*.toml`, one `[[case]]` per named note
 //! with the expected verdict, codes and (optionally) checklist elements,
-//! gaps and billed agreement. Set `M53_CASE=substring` to run only the
-//! cases whose name contains it.
+//! gaps and billed agreement, and, for a note billed with procedure lines
+//! (`[[case.procedures]]`), each line's result and elements
+//! (`[[case.lines]]`). Set `M53_CASE=substring` to run only the cases whose
+//! name contains it.
 
 use m53audit::{Auditor, Lexicons, Note};
 use serde::Deserialize;
@@ -34,6 +36,109 @@ struct Case {
     documents: BTreeMap<String, String>,
     /// The care setting (`outpatient` when absent, as on the command line).
     setting: Option<String>,
+    /// Claim lines billed with the note.
+    #[serde(default)]
+    procedures: Vec<Procedure>,
+    /// What each line must give, in order.
+    #[serde(default)]
+    lines: Vec<LineWant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Procedure {
+    cpt: String,
+    /// Linked diagnoses (the billed codes when absent).
+    dx: Option<Vec<String>>,
+    units: Option<u32>,
+    date: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineWant {
+    cpt: String,
+    result: String,
+    family: Option<String>,
+    /// Element -> status (`met`, `missing`, `not_met`).
+    #[serde(default)]
+    elements: BTreeMap<String, String>,
+    /// Element -> texts its evidence must include.
+    #[serde(default)]
+    evidence: BTreeMap<String, Vec<String>>,
+    /// Words the reason must contain.
+    reason: Option<String>,
+}
+
+/// Checks the record's claim lines against the case's, line by line.
+fn check_lines(rec: &m53audit::Record, text: &str, want: &[LineWant]) -> Vec<String> {
+    let mut errs = Vec::new();
+    if rec.lines.len() != want.len() {
+        errs.push(format!(
+            "lines: want {}, got {}",
+            want.len(),
+            rec.lines.len()
+        ));
+        return errs;
+    }
+    for (got, w) in rec.lines.iter().zip(want) {
+        let at = format!("line {}", w.cpt);
+        if got.cpt != w.cpt || got.result.name() != w.result {
+            errs.push(format!(
+                "{at}: want {} {}, got {} {} ({})",
+                w.cpt,
+                w.result,
+                got.cpt,
+                got.result.name(),
+                got.reason
+            ));
+        }
+        if w.family.is_some() && got.family != w.family {
+            errs.push(format!(
+                "{at}: family want {:?}, got {:?}",
+                w.family, got.family
+            ));
+        }
+        if let Some(r) = &w.reason {
+            if !got.reason.contains(r.as_str()) {
+                errs.push(format!("{at}: reason lacks `{r}`: {}", got.reason));
+            }
+        }
+        for (name, status) in &w.elements {
+            match got.elements.iter().find(|e| e.name == name) {
+                Some(e) if e.status == status => {}
+                Some(e) => errs.push(format!(
+                    "{at}: {name} want {status}, got {} ({})",
+                    e.status, e.detail
+                )),
+                None => errs.push(format!("{at}: no element {name}")),
+            }
+        }
+        for (name, texts) in &w.evidence {
+            let spans: Vec<&str> = got
+                .elements
+                .iter()
+                .filter(|e| e.name == name)
+                .flat_map(|e| e.evidence.iter().map(|s| s.text.as_str()))
+                .collect();
+            for t in texts {
+                if !spans.contains(&t.as_str()) {
+                    errs.push(format!("{at}: {name} evidence lacks `{t}` (has {spans:?})"));
+                }
+            }
+        }
+        for e in &got.elements {
+            for s in &e.evidence {
+                if text.get(s.start..s.end) != Some(s.text.as_str()) {
+                    errs.push(format!(
+                        "{at}: {} span {}..{} is not its text",
+                        e.name, s.start, s.end
+                    ));
+                }
+            }
+        }
+    }
+    errs
 }
 
 /// The discount of the first evidence span whose text is `text`.
@@ -138,8 +243,20 @@ fn named_cases() {
                     m53audit::decide::Setting::parse(s)
                         .unwrap_or_else(|| panic!("{}: unknown setting {s}", case.name))
                 }),
+                procedures: case
+                    .procedures
+                    .iter()
+                    .map(|p| m53audit::lines::ProcedureLine {
+                        cpt: p.cpt.clone(),
+                        dx: m53audit::record::normalize_billed(
+                            p.dx.as_ref().unwrap_or(&case.billed),
+                        ),
+                        units: p.units,
+                        date: p.date.clone(),
+                    })
+                    .collect(),
             });
-            let mut errs = Vec::new();
+            let mut errs = check_lines(&rec, &case.text, &case.lines);
             if rec.verdict.name() != case.verdict {
                 errs.push(format!(
                     "verdict: want {}, got {} ({})",

@@ -46,6 +46,7 @@ fn build_audit_drop(base: &Lexicons, i: usize) -> usize {
             .into(),
         billed: vec!["M53.83".into()],
         setting: None,
+        procedures: vec![],
     };
     let rec = auditor.audit(&note);
     rec.evidence.len()

@@ -42,7 +42,7 @@ proptest! {
 
     #[test]
     fn evidence_offsets_are_exact(text in note_text()) {
-        let rec = auditor().audit(&Note { id: "p".into(), text: text.clone(), billed: vec![], setting: None });
+        let rec = auditor().audit(&Note { id: "p".into(), text: text.clone(), billed: vec![], setting: None, procedures: vec![] });
         for e in &rec.evidence {
             prop_assert!(e.start <= e.end && e.end <= text.len());
             prop_assert!(text.is_char_boundary(e.start) && text.is_char_boundary(e.end));
@@ -111,8 +111,8 @@ proptest! {
 
     #[test]
     fn audit_is_deterministic(text in note_text()) {
-        let a = auditor().audit(&Note { id: "d".into(), text: text.clone(), billed: vec![], setting: None });
-        let b = auditor().audit(&Note { id: "d".into(), text, billed: vec![], setting: None });
+        let a = auditor().audit(&Note { id: "d".into(), text: text.clone(), billed: vec![], setting: None, procedures: vec![] });
+        let b = auditor().audit(&Note { id: "d".into(), text, billed: vec![], setting: None, procedures: vec![] });
         prop_assert_eq!(a, b);
     }
 }

@@ -12,6 +12,7 @@ fn codes(auditor: &Auditor, text: &str) -> Vec<String> {
             text: text.into(),
             billed: vec![],
             setting: None,
+            procedures: vec![],
         })
         .codes
 }

@@ -49,6 +49,7 @@ fn note(id: Option<String>, text: &str, billed: Vec<String>, pos: usize) -> Note
                 .flat_map(|b| m53audit::record::split_billed(b)),
         ),
         setting: None,
+        procedures: Vec::new(),
     })
 }
 

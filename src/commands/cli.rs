@@ -29,6 +29,12 @@ pub struct Cli {
     /// missing there is taken from the built-in set). See lexicons/README.md.
     #[arg(long, global = true, value_name = "DIR")]
     pub lexicons: Option<PathBuf>,
+    /// The claim-line coverage policy: procedure families, the diagnoses
+    /// that fit them and the elements they require (default: the built-in
+    /// lexicons/policy.tsv; payers differ, so replace it with your own of
+    /// the same columns). Used for notes billed with procedure lines.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// The care setting of notes whose input does not name one (a `setting`
     /// field or column overrides it per note). Outpatient (Guidelines
     /// IV.H, also the rule when the setting is not known): uncertain
@@ -175,6 +181,12 @@ pub struct AuditArgs {
     /// semicolons or spaces (default: `billed`, if present).
     #[arg(long, value_name = "NAME")]
     pub billed_column: Option<String>,
+    /// CSV/TSV column or JSON field with CPT codes billed with the note,
+    /// separated as billed codes are; each is a claim line linked to all
+    /// the billed codes (default: `cpt`, if present). JSON lines may give
+    /// `procedures` instead, with pointers: README, "Claim lines".
+    #[arg(long, value_name = "NAME")]
+    pub cpt_column: Option<String>,
     /// One record per note, or per encounter or claim: the notes of a
     /// group are read as one chart (README, "Claims and encounters").
     #[arg(long, value_enum, default_value_t = By::Note)]
@@ -258,8 +270,13 @@ pub struct AssertArgs {
     pub min_f1: Option<f64>,
 }
 
-fn auditor(lexicons: &Option<PathBuf>, setting: SettingArg) -> Result<Auditor> {
-    let lex = Lexicons::load(lexicons.as_deref()).context("the lexicons did not load")?;
+fn auditor(
+    lexicons: &Option<PathBuf>,
+    policy: &Option<PathBuf>,
+    setting: SettingArg,
+) -> Result<Auditor> {
+    let lex = Lexicons::load_with_policy(lexicons.as_deref(), policy.as_deref())
+        .context("the lexicons did not load")?;
     Ok(Auditor::new(lex).with_setting(setting.into()))
 }
 
@@ -283,9 +300,10 @@ fn clamp_jobs(jobs: usize) -> usize {
 
 /// Runs the parsed command; returns the exit status.
 pub fn run(cli: Cli) -> Result<i32> {
+    let (lexicons, policy, setting) = (cli.lexicons, cli.policy, cli.setting);
     match cli.command {
         Command::Audit(a) => {
-            let auditor = auditor(&cli.lexicons, cli.setting)?;
+            let auditor = auditor(&lexicons, &policy, setting)?;
             let interactive = std::io::stderr().is_terminal();
             let jobs = a
                 .jobs
@@ -310,16 +328,14 @@ pub fn run(cli: Cli) -> Result<i32> {
                 summary_line: !a.quiet,
                 resume: a.resume,
                 no_clobber: a.no_clobber,
-                decided_by: format!(
-                    "setting {:?}; lexicons {}",
-                    cli.setting, auditor.trail.lexicons
-                ),
+                decided_by: format!("setting {:?}; lexicons {}", setting, auditor.trail.lexicons),
                 input: InputOptions {
                     format: a.input_format,
                     id_column: a.id_column,
                     text_column: a.text_column,
                     billed_column: a.billed_column,
                     group_column: a.group_column,
+                    cpt_column: a.cpt_column,
                     max_note_bytes: a.max_note_bytes,
                     utf8: a.invalid_utf8,
                 },
@@ -341,7 +357,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(outcome.exit_code())
         }
         Command::Explain(e) => {
-            let auditor = auditor(&cli.lexicons, cli.setting)?;
+            let auditor = auditor(&lexicons, &policy, setting)?;
             let color = !e.plain && std::io::stdout().is_terminal();
             match &e.group {
                 None => crate::commands::explain::run(&auditor, &e.file, color),
@@ -362,7 +378,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
         }
         Command::Eval(e) => {
-            let auditor = auditor(&cli.lexicons, cli.setting)?;
+            let auditor = auditor(&lexicons, &policy, setting)?;
             crate::commands::eval::run(
                 &auditor,
                 &e.gold,
@@ -372,7 +388,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             )
         }
         Command::Assert(a) => {
-            let auditor = auditor(&cli.lexicons, cli.setting)?;
+            let auditor = auditor(&lexicons, &policy, setting)?;
             match a.negex {
                 Some(path) => {
                     crate::commands::negex::run_benchmark(&auditor, &path, a.json, a.min_f1)

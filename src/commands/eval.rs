@@ -155,6 +155,7 @@ pub fn evaluate(auditor: &Auditor, gold: &[GoldRecord]) -> Report {
                 text: g.text.clone(),
                 billed: crate::record::normalize_billed(&g.billed),
                 setting: None,
+                procedures: Vec::new(),
             })
         })
         .collect();

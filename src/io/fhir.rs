@@ -34,6 +34,10 @@ pub struct Claim {
     pub start: Option<String>,
     /// `billablePeriod.end` (date part; the start when absent).
     pub end: Option<String>,
+    /// Its procedure lines (`item[].productOrService` CPT/HCPCS codes, each
+    /// linked to the diagnoses its `diagnosisSequence` points at, or to
+    /// all of them when it points at none).
+    pub procedures: Vec<crate::lines::ProcedureLine>,
 }
 
 /// What an export holds: notes (or their error records) with their keys,
@@ -375,11 +379,13 @@ fn claim(v: &Value, kind: &str) -> Claim {
         })
         .collect();
     dx.sort_by_key(|(s, _)| *s);
-    for (_, d) in dx {
+    let mut by_sequence: Vec<(u64, Vec<String>)> = Vec::new();
+    for (seq, d) in dx {
         let codings = d
             .get("diagnosisCodeableConcept")
             .and_then(|c| c.get("coding"))
             .and_then(Value::as_array);
+        let mut these = Vec::new();
         for c in codings.into_iter().flatten() {
             let icd = c
                 .get("system")
@@ -387,9 +393,11 @@ fn claim(v: &Value, kind: &str) -> Claim {
                 .map(|s| s.contains("icd-10"))
                 .unwrap_or(true);
             if let (true, Some(code)) = (icd, c.get("code").and_then(Value::as_str)) {
-                codes.extend(crate::record::split_billed(code));
+                these.extend(crate::record::split_billed(code));
             }
         }
+        codes.extend(these.iter().cloned());
+        by_sequence.push((seq, these));
     }
     let mut encounters = Vec::new();
     for item in v
@@ -413,7 +421,9 @@ fn claim(v: &Value, kind: &str) -> Claim {
     }
     let period = v.get("billablePeriod");
     let start = date(period.and_then(|p| p.get("start")));
+    let procedures = item_lines(v, &codes, &by_sequence, start.as_deref());
     Claim {
+        procedures,
         id: id_of(v, kind, "?"),
         claim_ref: reference(v.get("claim")),
         patient: reference(v.get("patient")),
@@ -422,6 +432,71 @@ fn claim(v: &Value, kind: &str) -> Claim {
         end: date(period.and_then(|p| p.get("end"))).or_else(|| start.clone()),
         start,
     }
+}
+
+/// The procedure lines of a claim's items: the CPT or HCPCS code of
+/// `productOrService`, the diagnoses of `diagnosisSequence` (all the
+/// claim's when it has none), `quantity.value`, and `servicedDate` (or
+/// `servicedPeriod.start`, else the billable period's start).
+fn item_lines(
+    v: &Value,
+    codes: &[String],
+    by_sequence: &[(u64, Vec<String>)],
+    start: Option<&str>,
+) -> Vec<crate::lines::ProcedureLine> {
+    let mut out = Vec::new();
+    for item in v
+        .get("item")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let codings = item
+            .get("productOrService")
+            .and_then(|p| p.get("coding"))
+            .and_then(Value::as_array);
+        let procedure = codings.into_iter().flatten().find_map(|c| {
+            let system = c.get("system").and_then(Value::as_str).unwrap_or("");
+            let code = c.get("code").and_then(Value::as_str)?.trim();
+            let named =
+                system.contains("cpt") || system.contains("ama-assn") || system.contains("hcpcs");
+            (named || (system.is_empty() && code.len() == 5)).then(|| code.to_ascii_uppercase())
+        });
+        let Some(cpt) = procedure else {
+            continue;
+        };
+        let pointers: Vec<u64> = item
+            .get("diagnosisSequence")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect();
+        let dx = if pointers.is_empty() {
+            codes.to_vec()
+        } else {
+            pointers
+                .iter()
+                .filter_map(|p| by_sequence.iter().find(|(s, _)| s == p))
+                .flat_map(|(_, c)| c.iter().cloned())
+                .collect()
+        };
+        let units = item
+            .get("quantity")
+            .and_then(|q| q.get("value"))
+            .and_then(Value::as_f64)
+            .filter(|u| *u >= 0.0 && u.fract() == 0.0 && *u <= u32::MAX as f64)
+            .map(|u| u as u32);
+        let served = date(item.get("servicedDate"))
+            .or_else(|| date(item.get("servicedPeriod").and_then(|p| p.get("start"))));
+        out.push(crate::lines::ProcedureLine {
+            cpt,
+            dx,
+            units,
+            date: served.or_else(|| start.map(str::to_string)),
+        });
+    }
+    out
 }
 
 /// The setting of an Encounter's `class` (v3 ActCode): inpatient for

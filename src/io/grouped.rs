@@ -211,6 +211,9 @@ fn merge_claims(claims: Vec<Claim>) -> Vec<Claim> {
                         c.encounters.push(enc);
                     }
                 }
+                if c.procedures.is_empty() {
+                    c.procedures = e.procedures;
+                }
             }
             None => out.push(e),
         }
@@ -340,32 +343,27 @@ fn joined_claims<'a>(
         .collect()
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (proleptic Gregorian).
-pub fn day_number(d: &str) -> Option<i64> {
-    let (y, rest) = d.get(..10)?.split_once('-')?;
-    let (m, dd) = rest.split_once('-')?;
-    let (y, m, dd): (i64, i64, i64) = (y.parse().ok()?, m.parse().ok()?, dd.parse().ok()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&dd) {
-        return None;
-    }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + dd - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146097 + doe - 719468)
-}
+pub use crate::lines::read::day_number;
 
 /// An encounter's group gets the codes of the claims that name it.
 fn claim_codes(group: &mut Group, claims: &[Claim]) {
-    for c in claims.iter().filter(|c| c.encounters.contains(&group.id)) {
+    let id = group.id.clone();
+    for c in claims.iter().filter(|c| c.encounters.contains(&id)) {
         group.claim.get_or_insert_with(|| c.id.clone());
         for code in &c.codes {
             if !group.billed.contains(code) {
                 group.billed.push(code.clone());
             }
+        }
+        add_lines(group, &c.procedures);
+    }
+}
+
+/// Adds claim lines to a group, each once.
+fn add_lines(group: &mut Group, lines: &[crate::lines::ProcedureLine]) {
+    for l in lines {
+        if !group.procedures.contains(l) {
+            group.procedures.push(l.clone());
         }
     }
 }
@@ -383,6 +381,7 @@ fn building(id: String, claim: Option<&Claim>, by: By) -> Building {
         group.patient = c.patient.clone();
         group.encounter = c.encounters.first().cloned();
         group.billed = c.codes.clone();
+        group.procedures = c.procedures.clone();
     }
     Building {
         group,
@@ -416,6 +415,7 @@ fn add_note(
     if g.claim.is_none() {
         g.claim = keys.claim.clone();
     }
+    add_lines(g, &note.procedures);
     for c in &note.billed {
         if !g.billed.contains(c) {
             g.billed.push(c.clone());
@@ -522,13 +522,14 @@ fn write_all(
 }
 
 fn flagged(r: &GroupOutput) -> bool {
-    matches!(r, GroupOutput::Group(g) if g.billed_agrees == Some(false))
+    matches!(r, GroupOutput::Group(g) if g.billed_agrees == Some(false) || g.lines.iter().any(|l| crate::io::output::line_flagged(l.result.name())))
 }
 
 fn count(summary: &mut Summary, r: &GroupOutput) {
     match r {
         GroupOutput::Group(g) => {
             summary.groups += 1;
+            summary.add_lines(&crate::io::output::line_briefs(&g.lines));
             *summary
                 .verdicts
                 .entry(g.verdict.name().to_string())
@@ -543,7 +544,7 @@ fn count(summary: &mut Summary, r: &GroupOutput) {
     }
 }
 
-const CSV_HEADER: [&str; 14] = [
+const CSV_HEADER: [&str; 15] = [
     "id",
     "by",
     "claim",
@@ -558,6 +559,7 @@ const CSV_HEADER: [&str; 14] = [
     "gaps",
     "error_kind",
     "error_message",
+    "lines",
 ];
 
 fn csv_row(r: &GroupOutput) -> Vec<String> {
@@ -584,6 +586,7 @@ fn csv_row(r: &GroupOutput) -> Vec<String> {
                     .join(";"),
                 String::new(),
                 String::new(),
+                crate::io::output::lines_cell(&g.lines),
             ]
         }
         GroupOutput::Error(e) => {

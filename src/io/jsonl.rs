@@ -50,6 +50,11 @@ fn record(r: &Record, buf: &mut Vec<u8>) {
     array(&r.documents, buf, document);
     buf.extend_from_slice(b",\"evidence\":");
     array(&r.evidence, buf, evidence);
+    if !r.lines.is_empty() {
+        // Rare (notes billed with procedure lines): serde writes them.
+        buf.extend_from_slice(b",\"lines\":");
+        serde_json::to_writer(&mut *buf, &r.lines).expect("writing to a Vec cannot fail");
+    }
     trail(&r.m53audit, buf);
     buf.push(b'}');
 }
@@ -268,6 +273,7 @@ mod tests {
                 text: text.to_string(),
                 billed: vec!["M53.83".into(), "M54.1\t2".into()],
                 setting: None,
+                procedures: vec![],
             };
             let mut rec = auditor.audit(&note);
             if i == 1 {

@@ -88,7 +88,7 @@ pub struct CsvSink<W: Write> {
 }
 
 /// The CSV columns.
-pub const CSV_HEADER: [&str; 8] = [
+pub const CSV_HEADER: [&str; 9] = [
     "id",
     "verdict",
     "codes",
@@ -97,7 +97,31 @@ pub const CSV_HEADER: [&str; 8] = [
     "billed_agrees",
     "gaps",
     "error",
+    "lines",
 ];
+
+/// The CSV cell of a record's claim lines: `CPT:result` for each line,
+/// `;`-separated, with the elements not met after the result
+/// (`64490:incomplete(image_guidance)`).
+pub fn lines_cell(lines: &[crate::lines::LineOut]) -> String {
+    let cell: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let open: Vec<&str> = l
+                .elements
+                .iter()
+                .filter(|e| e.status != "met")
+                .map(|e| e.name)
+                .collect();
+            if open.is_empty() {
+                format!("{}:{}", l.cpt, l.result.name())
+            } else {
+                format!("{}:{}({})", l.cpt, l.result.name(), open.join(","))
+            }
+        })
+        .collect();
+    cell.join(";")
+}
 
 impl<W: Write> CsvSink<W> {
     /// Writes to `w`; `header` says whether to write the header row first.
@@ -151,6 +175,7 @@ impl<W: Write> Sink for CsvSink<W> {
                     agrees,
                     &gaps.join(";"),
                     "",
+                    &lines_cell(&r.lines),
                 ])?;
             }
             Output::Error(e) => {
@@ -163,6 +188,7 @@ impl<W: Write> Sink for CsvSink<W> {
                     "",
                     "",
                     &format!("{}: {}", e.error.kind, e.error.message),
+                    "",
                 ])?;
             }
         }
@@ -186,6 +212,8 @@ pub enum Brief {
         verdict: &'static str,
         /// Billed spine codes disagree: `billed -> documented` pair.
         disagreement: Option<String>,
+        /// Its claim lines: family (`none` outside the policy) and result.
+        lines: Vec<(String, &'static str)>,
     },
     /// An error record of this kind.
     Error(String),
@@ -199,21 +227,42 @@ impl Brief {
                 verdict: r.verdict.name(),
                 disagreement: (r.billed_agrees == Some(false))
                     .then(|| disagreement_pair(&r.billed, &r.codes)),
+                lines: line_briefs(&r.lines),
             },
             Output::Error(e) => Brief::Error(e.error.kind.clone()),
         }
     }
 
-    /// Billed spine codes disagree with the documentation.
+    /// Billed spine codes disagree with the documentation, or a claim
+    /// line does not fit or is incomplete.
     pub fn is_flagged(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Brief::Audited {
-                disagreement: Some(_),
+                disagreement,
+                lines,
                 ..
-            }
-        )
+            } => disagreement.is_some() || lines.iter().any(|(_, r)| line_flagged(r)),
+            Brief::Error(_) => false,
+        }
     }
+}
+
+/// The family and result of each claim line, as the summary counts them.
+pub fn line_briefs(lines: &[crate::lines::LineOut]) -> Vec<(String, &'static str)> {
+    lines
+        .iter()
+        .map(|l| {
+            (
+                l.family.clone().unwrap_or_else(|| "none".into()),
+                l.result.name(),
+            )
+        })
+        .collect()
+}
+
+/// Is a line result one an auditor acts on (`does_not_fit`, `incomplete`)?
+pub fn line_flagged(result: &str) -> bool {
+    matches!(result, "does_not_fit" | "incomplete")
 }
 
 /// A disagreement as the summary counts it: `billed -> documented` (codes
@@ -251,6 +300,8 @@ pub struct Summary {
     pub billed_disagreements: u64,
     /// Disagreements by `billed -> documented` code pair.
     pub disagreement_pairs: BTreeMap<String, u64>,
+    /// Claim lines by family and result (`none`: a code outside the policy).
+    pub lines: BTreeMap<String, BTreeMap<String, u64>>,
     /// Error records by kind.
     pub errors: BTreeMap<String, u64>,
     /// Notes that were not valid UTF-8 (read as Windows-1252, or replaced).
@@ -307,8 +358,10 @@ impl Summary {
             Brief::Audited {
                 verdict,
                 disagreement,
+                lines,
             } => {
                 self.audited += 1;
+                self.add_lines(lines);
                 count(&mut self.verdicts, verdict);
                 if let Some(pair) = disagreement {
                     self.billed_disagreements += 1;
@@ -316,6 +369,17 @@ impl Summary {
                 }
             }
             Brief::Error(kind) => count(&mut self.errors, kind),
+        }
+    }
+
+    /// Counts claim lines (family, result).
+    pub fn add_lines(&mut self, lines: &[(String, &'static str)]) {
+        for (family, result) in lines {
+            let by_result = match self.lines.get_mut(family) {
+                Some(m) => m,
+                None => self.lines.entry(family.clone()).or_default(),
+            };
+            count(by_result, result);
         }
     }
 
@@ -359,8 +423,18 @@ impl Summary {
         } else {
             String::new()
         };
+        let mut lines = std::collections::BTreeMap::<&str, u64>::new();
+        for (result, n) in self.lines.values().flatten() {
+            *lines.entry(result).or_default() += n;
+        }
+        let lines = if lines.is_empty() {
+            String::new()
+        } else {
+            let l: Vec<String> = lines.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            format!("; claim lines: {}", l.join(", "))
+        };
         format!(
-            "m53audit: {} notes ({} audited{groups}, {} errors) in {:.1}s, {:.0} notes/s, {:.1} MB/s; {}; {} billed-code disagreements",
+            "m53audit: {} notes ({} audited{groups}, {} errors) in {:.1}s, {:.0} notes/s, {:.1} MB/s; {}; {} billed-code disagreements{lines}",
             self.notes,
             self.audited,
             self.error_count(),

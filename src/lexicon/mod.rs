@@ -8,6 +8,7 @@
 
 pub mod chart;
 pub mod pattern;
+pub mod policy;
 pub mod tabular;
 
 pub use chart::{ChartWords, DocKind, DocumentHeader, Role, Scope, Time};
@@ -514,6 +515,10 @@ pub struct Lexicons {
     pub documents: Vec<DocumentHeader>,
     /// `chart_words.tsv`.
     pub chart_words: ChartWords,
+    /// `policy.tsv` (or `--policy`): the claim-line policy.
+    pub policy: policy::Policy,
+    /// `line_cues.tsv`: the words claim-line elements are read from.
+    pub line_cues: Vec<policy::CueEntry>,
     /// SHA-256 of the lexicon files in force (each file's name and
     /// contents, in [`BUILTIN`] order), as `sha256:` and hex digits: the
     /// audit trail names the vocabulary a record was decided with.
@@ -566,6 +571,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../lexicons/chart_words.tsv"),
     ),
     ("tabular.tsv", include_str!("../../lexicons/tabular.tsv")),
+    ("policy.tsv", include_str!("../../lexicons/policy.tsv")),
+    (
+        "line_cues.tsv",
+        include_str!("../../lexicons/line_cues.tsv"),
+    ),
 ];
 
 /// A table file split into rows: (line number, fields).
@@ -662,12 +672,24 @@ impl Lexicons {
     /// Loads the lexicons, taking each file from `dir` when it exists there
     /// and from the built-in copy otherwise.
     pub fn load(dir: Option<&Path>) -> Result<Self, LexiconError> {
+        Self::load_with_policy(dir, None)
+    }
+
+    /// Loads the lexicons as [`Lexicons::load`] does, with the claim-line
+    /// policy read from `policy` when given (`--policy FILE`: payers differ).
+    pub fn load_with_policy(
+        dir: Option<&Path>,
+        policy: Option<&Path>,
+    ) -> Result<Self, LexiconError> {
         if let Some(d) = dir {
             check_directory(d)?;
         }
         let mut texts: Vec<(String, String)> = Vec::new();
         for (name, builtin) in BUILTIN {
-            let path: Option<PathBuf> = dir.map(|d| d.join(name)).filter(|p| p.exists());
+            let path: Option<PathBuf> = match policy {
+                Some(p) if *name == "policy.tsv" => Some(p.to_path_buf()),
+                _ => dir.map(|d| d.join(name)).filter(|p| p.exists()),
+            };
             match path {
                 Some(p) => {
                     let text = std::fs::read_to_string(&p).map_err(|e| LexiconError::Io {
@@ -708,7 +730,13 @@ impl Lexicons {
         let documents = chart::parse_documents(f, t)?;
         let (f, t) = get(9);
         let chart_words = chart::parse_chart_words(f, t)?;
+        let (f, t) = get(11);
+        let policy = policy::parse_policy(f, t, &concepts)?;
+        let (f, t) = get(12);
+        let line_cues = policy::parse_cues(f, t)?;
         Ok(Lexicons {
+            policy,
+            line_cues,
             digest,
             documents,
             chart_words,

@@ -15,6 +15,7 @@
 
 use crate::decide::Setting;
 use crate::decide::Verdict;
+use crate::lines::{LineOut, LineSpan, ProcedureLine};
 use crate::record::{Auditor, Checklist, DocumentRef, ErrorRecord, Evidence, Note, Record, Trail};
 use serde::Serialize;
 
@@ -85,6 +86,9 @@ pub struct Group {
     /// Notes left out as copies of another note of the group (the same
     /// text from two resources), by id.
     pub duplicates: Vec<String>,
+    /// The claim's procedure lines (from its notes or the claim resource;
+    /// a line given twice is kept once).
+    pub procedures: Vec<ProcedureLine>,
 }
 
 /// An evidence span of a group record: the note it is in, and the span
@@ -176,6 +180,10 @@ pub struct GroupRecord {
     pub documents: Vec<GroupDocument>,
     /// All evidence spans, by note and start.
     pub evidence: Vec<GroupEvidence>,
+    /// The claim's procedure lines, each checked against the policy
+    /// (evidence spans name their note; absent when the claim has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<LineOut>,
     /// The audit trail.
     pub m53audit: Trail,
 }
@@ -190,6 +198,13 @@ impl GroupRecord {
         }
         for d in &mut self.documents {
             d.document.start = to_original(d.note_index, d.document.start);
+        }
+        for l in &mut self.lines {
+            l.map_spans(&|s| LineSpan {
+                start: to_original(s.note_index, s.start),
+                end: to_original(s.note_index, s.end),
+                ..s.clone()
+            });
         }
     }
 }
@@ -271,6 +286,7 @@ pub fn chart_of(auditor: &Auditor, group: &Group) -> Chart {
             text,
             billed: group.billed.clone(),
             setting: Some(group_setting(auditor, notes)),
+            procedures: group.procedures.clone(),
         },
         order,
         starts,
@@ -342,9 +358,22 @@ pub fn group_record(
         notes: coder_notes,
         documents,
         evidence,
+        mut lines,
         m53audit,
         ..
     } = rec;
+    for l in &mut lines {
+        l.map_spans(&|s| {
+            let (k, start) = locate(&joined.starts, s.start);
+            LineSpan {
+                note: Some(ids[k].clone()),
+                note_index: k,
+                start,
+                end: s.end - joined.starts[k],
+                text: s.text.clone(),
+            }
+        });
+    }
     let evidence: Vec<GroupEvidence> = evidence.into_iter().map(place).collect();
     let deciding = evidence
         .iter()
@@ -383,6 +412,7 @@ pub fn group_record(
         duplicates: group.duplicates.clone(),
         documents,
         evidence,
+        lines,
         notes: ids,
         m53audit,
     }

@@ -79,6 +79,7 @@ pub(super) struct CsvRows {
     text_col: usize,
     billed_col: Option<usize>,
     setting_col: Option<usize>,
+    cpt_col: Option<usize>,
     /// Columns of the keys (group, claim, encounter, patient, date).
     key_cols: [Option<usize>; 5],
     row: usize,
@@ -152,6 +153,10 @@ impl CsvRows {
             Some(n) => Some(find(n).ok_or_else(|| missing(n, "group-column"))?),
             None => find("group"),
         };
+        let cpt_col = match &opts.cpt_column {
+            Some(n) => Some(find(n).ok_or_else(|| missing(n, "cpt-column"))?),
+            None => find("cpt"),
+        };
         let key_cols = [
             group_col,
             find("claim"),
@@ -167,6 +172,7 @@ impl CsvRows {
             text_col,
             billed_col,
             setting_col: find("setting"),
+            cpt_col,
             row: 0,
             opts,
             done: false,
@@ -232,7 +238,15 @@ impl CsvRows {
             item.offsets = Some(utf16_offsets(&note.text));
             item.decoding = Some(enc);
         }
-        item.set_keys(self.keys_of(rec));
+        let keys = self.keys_of(rec);
+        if let (Some(cpts), Ok(note)) = (self.cpt_col.and_then(|c| rec.get(c)), &mut item.note) {
+            note.procedures = super::lines_of_cpts(
+                &String::from_utf8_lossy(cpts),
+                &note.billed,
+                keys.date.as_deref(),
+            );
+        }
+        item.set_keys(keys);
         with_setting(item, setting.as_deref())
     }
 

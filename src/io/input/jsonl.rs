@@ -145,6 +145,10 @@ struct PlainLine<'a> {
     patient: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     date: Option<Cow<'a, str>>,
+    #[serde(default)]
+    procedures: Option<Value>,
+    #[serde(default)]
+    cpt: Option<Value>,
 }
 
 /// Parses one JSON line into a note or an error record. Field names are
@@ -157,7 +161,8 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
     let default_names = opts.id_column.is_none()
         && opts.text_column.is_none()
         && opts.billed_column.is_none()
-        && opts.group_column.is_none();
+        && opts.group_column.is_none()
+        && opts.cpt_column.is_none();
     if let Some(line) = (object && default_names)
         .then(|| serde_json::from_slice::<PlainLine>(buf).ok())
         .flatten()
@@ -171,14 +176,28 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
         }
         let mut item = note_item(id, line.text.into_owned(), billed, n, opts);
         let key = |k: Option<Cow<str>>| k.map(Cow::into_owned).filter(|s| !s.trim().is_empty());
-        item.set_keys(Keys {
+        let keys = Keys {
             group: key(line.group),
             claim: key(line.claim),
             encounter: key(line.encounter),
             patient: key(line.patient),
             date: key(line.date),
             source: None,
-        });
+        };
+        if let Err(m) = set_procedures(
+            &mut item,
+            line.procedures.as_ref(),
+            line.cpt.as_ref(),
+            keys.date.as_deref(),
+        ) {
+            return err_item(
+                item_id(&item),
+                "invalid_record",
+                format!("line {lineno}: {m}"),
+                n,
+            );
+        }
+        item.set_keys(keys);
         return with_setting(item, line.setting.as_deref());
     }
     let pos = format!("{}:{}", base, lineno);
@@ -277,8 +296,124 @@ fn fields_item(
         Some(_) => Some("not a string"),
     };
     let mut item = note_item(id, text, billed, n, opts);
-    item.set_keys(keys_of(obj, opts));
+    let keys = keys_of(obj, opts);
+    if let Err(m) = set_procedures(
+        &mut item,
+        obj.get("procedures"),
+        obj.get(opts.cpt_name()),
+        keys.date.as_deref(),
+    ) {
+        return err_item(
+            item_id(&item),
+            "invalid_record",
+            format!("line {lineno}: {m}"),
+            n,
+        );
+    }
+    item.set_keys(keys);
     with_setting(item, setting)
+}
+
+/// The id of an item (a note's, or an error record's).
+fn item_id(item: &Item) -> String {
+    match &item.note {
+        Ok(n) => n.id.clone(),
+        Err(e) => e.id.clone(),
+    }
+}
+
+/// Sets a note's claim lines from its `procedures` field (objects with
+/// `cpt`, `dx`, `units`, `date`) and its `cpt` field (codes without
+/// pointers, linked to every billed code). A line without `dx` is linked
+/// to every billed code; one without `date` takes the note's.
+fn set_procedures(
+    item: &mut Item,
+    procedures: Option<&Value>,
+    cpt: Option<&Value>,
+    date: Option<&str>,
+) -> Result<(), String> {
+    let Ok(note) = &mut item.note else {
+        return Ok(());
+    };
+    let mut lines = procedures_from_json(procedures, &note.billed, date)?;
+    match cpt {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) => lines.extend(super::lines_of_cpts(s, &note.billed, date)),
+        Some(Value::Number(x)) => {
+            lines.extend(super::lines_of_cpts(&x.to_string(), &note.billed, date))
+        }
+        Some(Value::Array(xs)) => {
+            for x in xs {
+                match x {
+                    Value::String(s) => lines.extend(super::lines_of_cpts(s, &note.billed, date)),
+                    Value::Number(x) => {
+                        lines.extend(super::lines_of_cpts(&x.to_string(), &note.billed, date))
+                    }
+                    _ => return Err("`cpt` must hold strings or numbers".into()),
+                }
+            }
+        }
+        Some(_) => return Err("`cpt` must be a string, a number or an array of them".into()),
+    }
+    note.procedures = lines;
+    Ok(())
+}
+
+/// The claim lines of a `procedures` field.
+pub fn procedures_from_json(
+    v: Option<&Value>,
+    billed: &[String],
+    date: Option<&str>,
+) -> Result<Vec<crate::lines::ProcedureLine>, String> {
+    let items = match v {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err("`procedures` must be an array of objects".into()),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let Some(obj) = item.as_object() else {
+            return Err(format!("`procedures[{i}]` must be an object"));
+        };
+        let cpt = match obj.get("cpt") {
+            Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_ascii_uppercase(),
+            Some(Value::Number(x)) => x.to_string(),
+            _ => {
+                return Err(format!(
+                    "`procedures[{i}].cpt` must be a non-empty string or a number"
+                ))
+            }
+        };
+        let dx = match obj.get("dx") {
+            None | Some(Value::Null) => billed.to_vec(),
+            v => billed_from_json(v).map_err(|_| {
+                format!(
+                    "`procedures[{i}].dx` must be an array of codes or a comma-separated string"
+                )
+            })?,
+        };
+        let units = match obj.get("units") {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(x)) => Some(
+                x.as_u64()
+                    .and_then(|u| u32::try_from(u).ok())
+                    .ok_or_else(|| format!("`procedures[{i}].units` must be a whole number"))?,
+            ),
+            Some(_) => return Err(format!("`procedures[{i}].units` must be a whole number")),
+        };
+        let line_date = match obj.get("date") {
+            None | Some(Value::Null) => date.map(str::to_string),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(format!("`procedures[{i}].date` must be a string")),
+        };
+        out.push(crate::lines::ProcedureLine {
+            cpt,
+            dx,
+            units,
+            date: line_date,
+        });
+    }
+    Ok(out)
 }
 
 /// The group keys of a JSON object (strings or numbers as written).

@@ -44,6 +44,10 @@ pub struct InputOptions {
     /// CSV column or JSON field holding the group key of `--by` (default
     /// `group`, optional).
     pub group_column: Option<String>,
+    /// CSV column or JSON field holding CPT codes billed with the note
+    /// (default `cpt`, optional): each a claim line linked to every billed
+    /// code.
+    pub cpt_column: Option<String>,
     /// Notes larger than this many bytes become `oversize` error records.
     pub max_note_bytes: usize,
     /// Text that is not UTF-8.
@@ -58,6 +62,7 @@ impl Default for InputOptions {
             text_column: None,
             billed_column: None,
             group_column: None,
+            cpt_column: None,
             max_note_bytes: 8 << 20,
             utf8: Utf8Policy::default(),
         }
@@ -81,6 +86,28 @@ impl InputOptions {
     pub fn billed_name(&self) -> &str {
         self.billed_column.as_deref().unwrap_or("billed")
     }
+    /// The CPT-codes field or column name.
+    pub fn cpt_name(&self) -> &str {
+        self.cpt_column.as_deref().unwrap_or("cpt")
+    }
+}
+
+/// Claim lines from CPT codes given without pointers (a `cpt` column):
+/// each linked to every billed code, on the note's date.
+pub fn lines_of_cpts(
+    cpts: &str,
+    billed: &[String],
+    date: Option<&str>,
+) -> Vec<crate::lines::ProcedureLine> {
+    crate::record::split_billed(cpts)
+        .into_iter()
+        .map(|cpt| crate::lines::ProcedureLine {
+            cpt,
+            dx: billed.to_vec(),
+            units: None,
+            date: date.map(str::to_string),
+        })
+        .collect()
 }
 
 /// One input item: a note to audit or the error record for it.
@@ -624,6 +651,7 @@ fn finish_note(id: String, text: String, billed: Vec<String>, size: usize) -> It
             text,
             billed,
             setting: None,
+            procedures: Vec::new(),
         }),
         bytes: size,
         decoding: None,
