@@ -271,3 +271,77 @@ fn gold_dev_report_opens_without_console_errors() {
         );
     }
 }
+
+/// The claim-line view: the worklist's line column and filter, and each
+/// line of a note with its result, reason and the elements not met.
+#[test]
+fn report_shows_claim_lines_and_filters_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("lines.html");
+    let text = "HPI: Neck pain at C7-T1 for 4 months, 7/10, despite physical therapy. NDI 30%.\nAssessment: C7-T1 facet syndrome, non-degenerative.\nProcedure: C7-T1 medial branch block.";
+    let notes = [
+        serde_json::json!({"id": "l-incomplete", "billed": ["M53.83"], "text": text, "procedures": [{"cpt": "64490"}]}),
+        serde_json::json!({"id": "l-esi", "billed": ["M53.83"], "text": text, "procedures": [{"cpt": "62321"}]}),
+        serde_json::json!({"id": "l-none", "billed": ["M53.83"], "text": text}),
+    ];
+    let input: String = notes.iter().map(|n| n.to_string() + "\n").collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_m53audit"))
+        .args(["audit", "-", "--format", "html", "-q", "-o"])
+        .arg(&report)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium for this test"
+        );
+        eprintln!("chromium not installed; skipping");
+        return;
+    };
+    let url = format!("file://{}", report.display());
+    let (dom, log) = dump_dom(&browser, &url);
+    assert!(dom.contains("data-ready=\"1\""), "{log}");
+    assert!(
+        dom.contains("data-verdict=\"lines\" data-count=\"2\""),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<td class=\"line-incomplete\">incomplete</td>"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("<td class=\"line-does_not_fit\">does_not_fit</td>"),
+        "{dom}"
+    );
+    let (dom, _) = dump_dom(&browser, &format!("{url}#lines=1"));
+    assert_eq!(count_attr(&dom, "<tr data-idx="), 2, "{dom}");
+    assert!(!dom.contains("<td>l-none</td>"));
+    let (dom, log) = dump_dom(&browser, &format!("{url}#note=l-incomplete"));
+    assert!(dom.contains("data-note-ready=\"l-incomplete\""), "{log}");
+    assert!(
+        dom.contains("data-cpt=\"64490\" data-result=\"incomplete\""),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("data-element=\"image_guidance\" data-status=\"missing\""),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("data-element=\"pain_duration\" data-status=\"met\""),
+        "{dom}"
+    );
+    assert!(dom.contains("<q>4 months</q>"), "{dom}");
+    let (dom, _) = dump_dom(&browser, &format!("{url}#note=l-esi"));
+    assert!(
+        dom.contains("data-cpt=\"62321\" data-result=\"does_not_fit\""),
+        "{dom}"
+    );
+}

@@ -230,6 +230,7 @@ pub fn render(rec: &Record, text: &str, tabular: &Tabular, color: bool) -> Strin
             ));
         }
     }
+    s.push_str(&lines(&rec.lines, &b));
     for n in &rec.notes {
         s.push_str(&format!("\nNote for the coder: {n}\n"));
     }
@@ -249,6 +250,50 @@ pub fn render(rec: &Record, text: &str, tabular: &Tabular, color: bool) -> Strin
     s.push_str(&highlight(text, &rec.evidence, color));
     if !text.ends_with('\n') {
         s.push('\n');
+    }
+    s
+}
+
+/// The claim lines: each with its result, the rule it applied and its
+/// elements (status, what was found, where).
+pub fn lines(lines: &[crate::lines::LineOut], b: &dyn Fn(&str) -> String) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("\n{}\n", b("Claim lines"));
+    for l in lines {
+        s.push_str(&format!(
+            "  {} {}  dx {}  {}  (rule {})\n    {}\n",
+            l.cpt,
+            l.family.as_deref().unwrap_or("(not in the policy)"),
+            if l.dx.is_empty() {
+                "none".to_string()
+            } else {
+                l.dx.join(", ")
+            },
+            l.result.name().to_ascii_uppercase(),
+            l.rule.as_deref().unwrap_or("-"),
+            l.reason
+        ));
+        for e in &l.elements {
+            let ev: Vec<String> = e
+                .evidence
+                .iter()
+                .take(3)
+                .map(|x| format!("\"{}\" @{}", one_line(&x.text), x.start))
+                .collect();
+            s.push_str(&format!(
+                "    {:<26} {:<8} {}{}\n",
+                e.name,
+                e.status,
+                e.detail,
+                if ev.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", ev.join(", "))
+                }
+            ));
+        }
     }
     s
 }

@@ -223,6 +223,9 @@ pub struct Cpt {
     pub not_covered: bool,
     /// The body regions the code is for (osteopathic treatment).
     pub regions: Option<(u32, u32)>,
+    /// The level the code is for (an add-on code for a second level: 2),
+    /// so that many levels must be documented.
+    pub level: Option<u32>,
     /// Where it is written.
     pub rule: String,
     /// Its words.
@@ -386,10 +389,20 @@ fn parse_cpt(
             format!("`{code}` is not a CPT code (five characters, four digits first)"),
         ));
     }
-    let (mut not_covered, mut regions) = (false, None);
+    let (mut not_covered, mut regions, mut level) = (false, None, None);
     match limit {
         "-" => {}
         "not_covered" => not_covered = true,
+        l if l.starts_with("level=") => match l["level=".len()..].parse::<u32>() {
+            Ok(n) if n >= 1 => level = Some(n),
+            _ => {
+                return Err(invalid(
+                    file,
+                    line,
+                    format!("cpt limit `{l}` must be level=N (N at least 1)"),
+                ))
+            }
+        },
         l => {
             let range = l.strip_prefix("regions=").and_then(|r| r.split_once('-'));
             let parsed = range.and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)));
@@ -399,7 +412,7 @@ fn parse_cpt(
                     return Err(invalid(
                         file,
                         line,
-                        format!("cpt limit `{l}` must be -, not_covered or regions=A-B"),
+                        format!("cpt limit `{l}` must be -, not_covered, level=N or regions=A-B"),
                     ))
                 }
             }
@@ -409,6 +422,7 @@ fn parse_cpt(
         code: code.to_string(),
         not_covered,
         regions,
+        level,
         rule,
         note,
     })

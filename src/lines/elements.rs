@@ -91,7 +91,7 @@ pub fn read(kind: ElementKind, limit: &Limit, r: &Reading, cpt: &Cpt) -> Element
         E::NoRadiculopathy => no_radiculopathy(r),
         E::NoRedFlags => no_red_flags(r),
         E::ImageGuidance => image_guidance(r, limit),
-        E::LevelsTreated => levels_treated(r, limit),
+        E::LevelsTreated => levels_treated(r, limit, cpt),
         E::DiagnosticBlocks => diagnostic_blocks(r, limit),
         E::PriorAblationRelief => prior_ablation(r, limit),
         E::RadicularFindings => radicular_findings(r),
@@ -469,7 +469,7 @@ fn procedure_sentences(r: &Reading) -> Vec<usize> {
     out
 }
 
-fn levels_treated(r: &Reading, limit: &Limit) -> ElementReading {
+fn levels_treated(r: &Reading, limit: &Limit, cpt: &Cpt) -> ElementReading {
     let most = match limit {
         Limit::Number(n) => *n,
         _ => u32::MAX,
@@ -490,6 +490,14 @@ fn levels_treated(r: &Reading, limit: &Limit) -> ElementReading {
     };
     match n {
         0 => missing("the level treated is not documented"),
+        n if cpt.level.is_some_and(|l| n < l) => not_met(
+            spans,
+            format!(
+                "{n} level(s) documented; {} is for level {}",
+                cpt.code,
+                cpt.level.unwrap_or(0)
+            ),
+        ),
         n if n <= most => met(spans, format!("{n} level(s) treated")),
         n => not_met(spans, format!("{n} levels treated, more than {most}")),
     }

@@ -134,7 +134,7 @@ impl LineOut {
 
 /// Element readings of one note, by element, the line's region range and
 /// the limit (lines of one family read each element once).
-type ElementCache = HashMap<(ElementKind, Option<(u32, u32)>, String), ElementReading>;
+type ElementCache = HashMap<(ElementKind, Option<(u32, u32)>, Option<u32>, String), ElementReading>;
 
 /// What the fit check knows of the documentation: the auditor's codes and
 /// the concepts affirmed.
@@ -256,7 +256,12 @@ fn check_line(
             .any_of
             .iter()
             .map(|need| {
-                let key = (need.kind, cpt.regions, format!("{:?}", need.limit));
+                let key = (
+                    need.kind,
+                    cpt.regions,
+                    cpt.level,
+                    format!("{:?}", need.limit),
+                );
                 let r = cache
                     .entry(key)
                     .or_insert_with(|| elements::read(need.kind, &need.limit, reading, cpt));

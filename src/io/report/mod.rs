@@ -96,6 +96,44 @@ fn utf16_offsets(text: &str, mut offsets: Vec<usize>) -> BTreeMap<usize, usize> 
     out
 }
 
+/// The worklist's line column: the worst result of the note's claim lines
+/// (`does_not_fit`, then `incomplete`, `fits`, `not_reviewed`), or empty.
+fn worst_line(lines: &[crate::lines::LineOut]) -> &'static str {
+    use crate::lines::LineResult as R;
+    let rank = |r: R| match r {
+        R::DoesNotFit => 0,
+        R::Incomplete => 1,
+        R::Fits => 2,
+        R::NotReviewed => 3,
+    };
+    lines
+        .iter()
+        .map(|l| l.result)
+        .min_by_key(|r| rank(*r))
+        .map_or("", R::name)
+}
+
+/// A claim line for the note view: code, family, result, reason, rule and
+/// each element with its status, what was found and the quoted evidence.
+fn line_detail(l: &crate::lines::LineOut) -> Value {
+    let elements: Vec<Value> = l
+        .elements
+        .iter()
+        .map(|e| {
+            json!([
+                e.name,
+                e.status,
+                e.detail,
+                e.evidence
+                    .iter()
+                    .map(|s| s.text.as_str())
+                    .collect::<Vec<_>>()
+            ])
+        })
+        .collect();
+    json!([l.cpt, l.family, l.result.name(), l.reason, l.rule, elements])
+}
+
 impl<W: Write> Sink for HtmlSink<W> {
     fn write(&mut self, out: &Output, text: Option<&str>) -> io::Result<()> {
         let idx = self.count;
@@ -154,6 +192,7 @@ impl<W: Write> Sink for HtmlSink<W> {
                     r.billed_agrees,
                     r.score,
                     r.gaps.len(),
+                    worst_line(&r.lines),
                 ]));
                 let codes: Vec<Value> = r
                     .codes
@@ -164,11 +203,12 @@ impl<W: Write> Sink for HtmlSink<W> {
                     "reason": r.reason, "text": text, "ev": ev, "cl": cl, "codes": codes,
                     "gaps": r.gaps.iter().map(|g| json!([g.element, g.reason])).collect::<Vec<_>>(),
                     "notes": r.notes,
+                    "lines": r.lines.iter().map(line_detail).collect::<Vec<_>>(),
                 })
             }
             Output::Error(e) => {
                 self.rows
-                    .push(json!([e.id, "error", "", "", null, null, 0]));
+                    .push(json!([e.id, "error", "", "", null, null, 0, ""]));
                 json!({"error": format!("{}: {}", e.error.kind, e.error.message)})
             }
         };
@@ -227,13 +267,14 @@ const HEAD_2: &str = r#"</style>
 <div id="controls">
 <label>Verdict <select id="f-verdict"><option value="all">all</option></select></label>
 <label><input type="checkbox" id="f-disagree"> billed code disagrees</label>
+<label><input type="checkbox" id="f-lines"> claim line does not fit / incomplete</label>
 <label>Id <input type="search" id="f-id" placeholder="filter by id"></label>
 <span id="shown"></span>
 </div>
 <table id="worklist">
 <thead><tr>
 <th data-key="0" scope="col">id</th><th data-key="1" scope="col">verdict</th><th data-key="2" scope="col">codes</th>
-<th data-key="3" scope="col">billed</th><th data-key="4" scope="col">agrees?</th><th data-key="5" scope="col">score</th><th data-key="6" scope="col">gaps</th>
+<th data-key="3" scope="col">billed</th><th data-key="4" scope="col">agrees?</th><th data-key="5" scope="col">score</th><th data-key="6" scope="col">gaps</th><th data-key="7" scope="col">lines</th>
 </tr></thead>
 <tbody id="rows"></tbody>
 </table>
@@ -252,6 +293,10 @@ const HEAD_2: &str = r#"</style>
 <h3>Documentation gaps</h3>
 <ul id="gaps"></ul>
 <div id="coder-notes"></div>
+<div id="claim-lines" hidden>
+<h3>Claim lines</h3>
+<div id="lines"></div>
+</div>
 </div>
 <div>
 <h3>Note</h3>

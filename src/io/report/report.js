@@ -6,7 +6,10 @@
   const ELEMENTS = ["region", "pathology", "disc_excluded", "neuro_excluded", "imaging", "chronicity", "conservative_care"];
   const LABELS = ["region (C7-T1 named)", "pathology", "disc pathology excluded", "radiculopathy/myelopathy excluded", "imaging with result", "chronicity", "conservative care"];
   const PAGE = 200;
-  const state = { verdict: "all", disagree: false, id: "", sort: 7, dir: 1, page: 0, note: null };
+  // Row fields: id, verdict, codes, billed, agrees, score, gaps, worst line result, then the row's index.
+  const IDX = 8;
+  const state = { verdict: "all", disagree: false, lines: false, id: "", sort: IDX, dir: 1, page: 0, note: null };
+  const lineFlagged = (r) => r[7] === "does_not_fit" || r[7] === "incomplete";
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined && text !== null) e.textContent = String(text); return e; };
   let details = null;
@@ -26,6 +29,7 @@
     const h = new URLSearchParams(location.hash.slice(1));
     if (h.has("verdict")) state.verdict = h.get("verdict");
     state.disagree = h.get("disagree") === "1";
+    state.lines = h.get("lines") === "1";
     state.id = h.get("id") || "";
     if (h.has("sort")) state.sort = Number(h.get("sort")) || 0;
     if (h.has("dir")) state.dir = h.get("dir") === "-1" ? -1 : 1;
@@ -35,8 +39,9 @@
     const h = new URLSearchParams();
     if (state.verdict !== "all") h.set("verdict", state.verdict);
     if (state.disagree) h.set("disagree", "1");
+    if (state.lines) h.set("lines", "1");
     if (state.id) h.set("id", state.id);
-    if (state.sort !== 7) { h.set("sort", String(state.sort)); h.set("dir", String(state.dir)); }
+    if (state.sort !== IDX) { h.set("sort", String(state.sort)); h.set("dir", String(state.dir)); }
     if (state.note !== null) h.set("note", state.note);
     history.replaceState(null, "", "#" + h.toString());
   }
@@ -52,6 +57,11 @@
       const s = el("span", "count v-" + v, v); s.appendChild(el("b", null, c[v])); s.dataset.verdict = v; s.dataset.count = c[v];
       box.appendChild(s);
     }
+    const flagged = ROWS.filter(lineFlagged).length;
+    if (ROWS.some((r) => r[7])) {
+      const l = el("span", "count", "claim line does not fit / incomplete"); l.appendChild(el("b", null, flagged)); l.dataset.verdict = "lines"; l.dataset.count = flagged;
+      box.appendChild(l);
+    }
     const dis = ROWS.filter((r) => r[4] === false).length;
     const d = el("span", "count", "billed code disagrees"); d.appendChild(el("b", null, dis)); d.dataset.verdict = "disagree"; d.dataset.count = dis;
     box.appendChild(d);
@@ -61,11 +71,11 @@
 
   function filtered() {
     const q = state.id.toLowerCase();
-    const out = ROWS.filter((r) => (state.verdict === "all" || r[1] === state.verdict) && (!state.disagree || r[4] === false) && (!q || String(r[0]).toLowerCase().includes(q)));
+    const out = ROWS.filter((r) => (state.verdict === "all" || r[1] === state.verdict) && (!state.disagree || r[4] === false) && (!state.lines || lineFlagged(r)) && (!q || String(r[0]).toLowerCase().includes(q)));
     const k = state.sort, d = state.dir;
     out.sort((a, b) => {
       const x = a[k], y = b[k];
-      if (x === y) return a[7] - b[7];
+      if (x === y) return a[IDX] - b[IDX];
       if (x === null || x === undefined) return 1;
       if (y === null || y === undefined) return -1;
       return (x < y ? -1 : 1) * d;
@@ -81,7 +91,7 @@
     const frag = document.createDocumentFragment();
     for (const r of rows.slice(state.page * PAGE, (state.page + 1) * PAGE)) {
       const tr = el("tr");
-      tr.dataset.idx = r[7];
+      tr.dataset.idx = r[IDX];
       tr.appendChild(el("td", null, r[0]));
       const v = el("td"); v.appendChild(el("span", "v v-" + r[1], r[1])); tr.appendChild(v);
       tr.appendChild(el("td", null, r[2]));
@@ -89,6 +99,7 @@
       tr.appendChild(el("td", r[4] === false ? "no" : null, r[4] === null ? "" : r[4] ? "yes" : "no"));
       tr.appendChild(el("td", null, r[5]));
       tr.appendChild(el("td", null, r[6]));
+      tr.appendChild(el("td", r[7] ? "line-" + r[7] : null, r[7]));
       frag.appendChild(tr);
     }
     body.replaceChildren(frag);
@@ -104,6 +115,7 @@
     }
     $("f-verdict").value = state.verdict;
     $("f-disagree").checked = state.disagree;
+    $("f-lines").checked = state.lines;
     $("f-id").value = state.id;
   }
 
@@ -172,8 +184,41 @@
       gaps.appendChild(li);
     }
     for (const n of d.notes) $("coder-notes").appendChild(el("p", null, n));
+    renderLines(d.lines || []);
     highlight($("note-text"), d.text, d.ev);
     document.body.dataset.noteReady = state.note;
+  }
+
+  // The claim lines: each with its result and reason; the elements not met
+  // listed first as CDI gaps, each with what was found and its evidence.
+  function renderLines(lines) {
+    const box = $("lines");
+    box.replaceChildren();
+    $("claim-lines").hidden = lines.length === 0;
+    for (const [cpt, family, result, reason, rule, elements] of lines) {
+      const div = el("div", "line line-" + result);
+      div.dataset.cpt = cpt;
+      div.dataset.result = result;
+      const h = el("p");
+      h.appendChild(el("b", null, cpt + " " + (family || "(not in the policy)") + " "));
+      h.appendChild(el("span", "v line-" + result, result));
+      div.appendChild(h);
+      div.appendChild(el("p", null, reason));
+      if (rule) div.appendChild(el("p", "rule", "rule " + rule));
+      const open = elements.filter((e) => e[1] !== "met"), met = elements.filter((e) => e[1] === "met");
+      const ul = el("ul");
+      for (const [name, status, detail, ev] of open.concat(met)) {
+        const li = el("li", "st-" + status);
+        li.dataset.element = name;
+        li.dataset.status = status;
+        li.appendChild(el("b", null, name + ": " + status + " "));
+        li.appendChild(document.createTextNode(detail));
+        for (const t of ev.slice(0, 3)) li.appendChild(el("q", null, t));
+        ul.appendChild(li);
+      }
+      div.appendChild(ul);
+      box.appendChild(div);
+    }
   }
 
   function closeNote() {
@@ -194,6 +239,7 @@
   function wire() {
     $("f-verdict").addEventListener("change", (e) => { state.verdict = e.target.value; state.page = 0; writeHash(); renderList(); });
     $("f-disagree").addEventListener("change", (e) => { state.disagree = e.target.checked; state.page = 0; writeHash(); renderList(); });
+    $("f-lines").addEventListener("change", (e) => { state.lines = e.target.checked; state.page = 0; writeHash(); renderList(); });
     $("f-id").addEventListener("input", (e) => { state.id = e.target.value; state.page = 0; writeHash(); renderList(); });
     $("prev").addEventListener("click", () => { state.page--; renderList(); });
     $("next").addEventListener("click", () => { state.page++; renderList(); });
@@ -201,7 +247,9 @@
     $("counts").addEventListener("click", (e) => {
       const c = e.target.closest(".count");
       if (!c) return;
-      if (c.dataset.verdict === "disagree") { state.disagree = true; state.verdict = "all"; } else { state.verdict = c.dataset.verdict; state.disagree = false; }
+      if (c.dataset.verdict === "disagree") { state.disagree = true; state.lines = false; state.verdict = "all"; }
+      else if (c.dataset.verdict === "lines") { state.lines = true; state.disagree = false; state.verdict = "all"; }
+      else { state.verdict = c.dataset.verdict; state.disagree = false; state.lines = false; }
       state.page = 0; writeHash(); renderList();
     });
     for (const th of document.querySelectorAll("#worklist th")) {
