@@ -44,7 +44,7 @@ def report(id, patient, encounter, date, html):
     }
 
 
-def claim(id, patient, encounter, start, codes, kind="Claim", claim_ref=None):
+def claim(id, patient, encounter, start, codes, kind="Claim", claim_ref=None, procedures=()):
     r = {
         "resourceType": kind,
         "id": id,
@@ -62,6 +62,14 @@ def claim(id, patient, encounter, start, codes, kind="Claim", claim_ref=None):
         ],
         "item": [{"sequence": 1, "productOrService": {"coding": [{"code": "99214"}]}}],
     }
+    for cpt, pointers in procedures:
+        r["item"].append({
+            "sequence": len(r["item"]) + 1,
+            "productOrService": {"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": cpt}]},
+            "diagnosisSequence": pointers,
+            "servicedDate": start,
+            "quantity": {"value": 1},
+        })
     if encounter:
         r["item"][0]["encounter"] = [{"reference": f"Encounter/{encounter}"}]
     if claim_ref:
@@ -113,8 +121,8 @@ def fhir():
     ]
     reports = [report("mri-1", "p1", "e1", "2026-02-20", MRI_1)]
     claims = [
-        claim("c1", "p1", "e1", "2026-03-02", ["M53.83"]),
-        claim("c2", "p2", "e2", "2026-03-03", ["M53.83"]),
+        claim("c1", "p1", "e1", "2026-03-02", ["M53.83"], procedures=[("64490", [1])]),
+        claim("c2", "p2", "e2", "2026-03-03", ["M53.83"], procedures=[("64479", [1])]),
         claim("c3", "p3", None, "2026-03-08", ["M53.83"]),
         claim("eob-1", "p1", "e1", "2026-03-02", ["M53.83"], kind="ExplanationOfBenefit", claim_ref="c1"),
     ]
