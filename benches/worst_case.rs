@@ -33,7 +33,29 @@ const PATTERNS: &[(&str, &str)] = &[
         "triggers",
         "possible C7-T1 disc herniation but no myelopathy, ruled out; ",
     ),
+    // Claim-line cues and numbers in one sentence, read for eight lines.
+    (
+        "claim_lines",
+        "neck pain for 3 months, MBB #1 80% relief x 5 h, VAS 7/10, PT and NSAIDs, goal able to 2x/week for 6 weeks, C5-6 block under fluoroscopy, tender, somatic dysfunction cervical rib, ",
+    ),
 ];
+
+/// The claim lines billed with the `claim_lines` pattern (none for the others).
+fn procedures(name: &str) -> Vec<m53audit::lines::ProcedureLine> {
+    if name != "claim_lines" {
+        return Vec::new();
+    }
+    [
+        "64490", "64491", "64633", "62321", "97110", "98940", "98926", "72141",
+    ]
+    .iter()
+    .map(|c| m53audit::lines::ProcedureLine {
+        cpt: c.to_string(),
+        dx: vec!["M99.01".into(), "M53.83".into()],
+        ..Default::default()
+    })
+    .collect()
+}
 
 fn text_of(unit: &str, size: usize) -> String {
     let mut s = String::with_capacity(size + unit.len());
@@ -52,6 +74,7 @@ fn worst_case(c: &mut Criterion) {
             let note = Note {
                 id: "w".into(),
                 text: text_of(unit, size),
+                procedures: procedures(name),
                 ..Note::default()
             };
             g.throughput(Throughput::Bytes(note.text.len() as u64));

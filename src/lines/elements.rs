@@ -339,7 +339,11 @@ fn care_failed(r: &Reading, limit: &Limit) -> ElementReading {
     if care.is_empty() {
         return missing("no conservative care is documented");
     }
+    let mut last = usize::MAX;
     for &(s, e, si) in &care {
+        if std::mem::replace(&mut last, si) == si {
+            continue; // one look for the failure per sentence
+        }
         if let Some(f) = r.in_sentence(si, &[Cue::CareFailed], STATED).next() {
             let mut spans = vec![(s, e), span(f)];
             let dur = in_sentence(&r.durations, si)

@@ -217,13 +217,15 @@ impl LineReader {
     fn cue_scores(&self, r: &Reading) -> Vec<Found<f64>> {
         let flat = &r.analysis.norm.flat;
         let mut out = r.scores.clone();
+        let read = &r.scores; // sorted by start
         for c in r.cues.iter().filter(|c| c.what.0 == Cue::PainScore) {
             let after = &flat[c.end..flat.len().min(c.end + 32)];
             let Some(m) = self.after_cue.captures(after).and_then(|m| m.get(1)) else {
                 continue;
             };
             let start = c.end + m.start();
-            if out.iter().any(|s| s.start <= start && start < s.end) {
+            let k = read.partition_point(|s| s.start <= start);
+            if k > 0 && start < read[k - 1].end {
                 continue; // already read as x/10
             }
             if let Ok(v) = m.as_str().parse::<f64>() {
