@@ -161,19 +161,25 @@ fn candidates(
     others: &[Cue],
     other_care: bool,
 ) -> Vec<(usize, usize, bool)> {
+    const ANY: &[Label] = &[
+        Label::Affirmed,
+        Label::Negated,
+        Label::Uncertain,
+        Label::Hypothetical,
+        Label::Historical,
+        Label::Family,
+    ];
+    // Pain now is an owner; pain denied, past or someone else's is a
+    // subject too, but not one that counts.
     let mut out: Vec<(usize, usize, bool)> = r
-        .in_sentence(si, &[Cue::PainWord, Cue::PainScore, Cue::Radicular], NOW)
-        .map(|c| (c.start, c.end, true))
+        .in_sentence(si, &[Cue::PainWord, Cue::PainScore, Cue::Radicular], ANY)
+        .map(|c| (c.start, c.end, c.what.1 == Label::Affirmed))
         .collect();
     // Low back pain is pain, but not the pain a neck or thoracic
     // procedure is for.
     out.extend(
-        r.terms_in(si, |cat, n| cat == Cat::Pain && n != "pain_lumbar", NOW)
-            .map(|t| (t.0, t.1, true)),
-    );
-    out.extend(
-        r.terms_in(si, |_, n| n == "pain_lumbar", NOW)
-            .map(|t| (t.0, t.1, false)),
+        r.labelled_terms_in(si, |cat| cat == Cat::Pain)
+            .map(|(s, e, label, name)| (s, e, label == Label::Affirmed && name != "pain_lumbar")),
     );
     out.extend(
         r.in_sentence(si, others, STATED)
@@ -625,7 +631,13 @@ fn diagnostic_blocks(r: &Reading, limit: &Limit) -> ElementReading {
     if !good.is_empty() && stated > n && found.iter().all(|b| b.percent >= percent) {
         n = stated; // "two MBBs, each with 90% relief"
     }
-    let spans = found.iter().map(|b| b.span).collect();
+    let spans: Vec<(usize, usize)> = found.iter().map(|b| b.span).collect();
+    if n >= count && count > 1 && !same_level(r, &good) {
+        return not_met(
+            spans,
+            "the blocks with enough relief were at different levels",
+        );
+    }
     if n >= count {
         met(
             spans,
@@ -634,6 +646,20 @@ fn diagnostic_blocks(r: &Reading, limit: &Limit) -> ElementReading {
     } else {
         not_met(spans, format!("{n} diagnostic block(s) with at least {percent}% relief documented; {count} needed"))
     }
+}
+
+/// Were the blocks at one level? True unless two of their sentences name
+/// levels with no segment in common (a block without a level is not
+/// counted against it).
+fn same_level(r: &Reading, blocks: &[&Block]) -> bool {
+    let mut sentences: Vec<usize> = blocks.iter().map(|b| b.sentence).collect();
+    sentences.dedup();
+    let levels: Vec<u32> = sentences
+        .iter()
+        .map(|&si| r.levels_in(si).0)
+        .filter(|s| *s != 0)
+        .collect();
+    levels.len() < 2 || levels.iter().fold(u32::MAX, |a, s| a & s) != 0
 }
 
 /// A prior ablation's relief: a percentage and a duration in a sentence

@@ -401,6 +401,32 @@ impl Reading<'_> {
             })
     }
 
+    /// Concept terms of sentence `si` picked by category, whatever their
+    /// label, not discounted: (start, end, label, concept name).
+    pub fn labelled_terms_in<'s>(
+        &'s self,
+        si: usize,
+        pick: impl Fn(ConceptCategory) -> bool + 's,
+    ) -> impl Iterator<Item = (usize, usize, Label, &'s str)> + 's {
+        let terms = &self.analysis.terms;
+        let lex = &self.analyzer.lexicons;
+        let lo = self
+            .by_sentence
+            .partition_point(|&i| terms[i].sentence < si);
+        let hi = self
+            .by_sentence
+            .partition_point(|&i| terms[i].sentence <= si);
+        self.by_sentence[lo..hi]
+            .iter()
+            .map(|&i| &terms[i])
+            .filter_map(move |t| match t.kind {
+                TermKind::Concept(c) if t.discount.is_none() && pick(lex.concepts[c].category) => {
+                    Some((t.start, t.end, t.label(), lex.concepts[c].concept.as_str()))
+                }
+                _ => None,
+            })
+    }
+
     /// The segments (bit per motion segment) and vertebrae named in sentence `si`.
     pub fn levels_in(&self, si: usize) -> (u32, u32) {
         let terms = &self.analysis.terms;
