@@ -175,6 +175,14 @@ fn candidates(
         .in_sentence(si, &[Cue::PainWord, Cue::PainScore, Cue::Radicular], ANY)
         .map(|c| (c.start, c.end, c.what.1 == Label::Affirmed))
         .collect();
+    // A field label is the symptom's when it opens its sentence ("Duration:
+    // 6 months"), not when it follows another subject ("PT duration:").
+    let opens = r.analysis.sentences.get(si).map_or(0, |x| x.start);
+    out.extend(r.in_sentence(si, &[Cue::SymptomField], ANY).map(|c| {
+        let near = c.start - opens <= LOOK_BACK;
+        let opening = near && !r.text(opens, c.start).chars().any(char::is_alphanumeric);
+        (c.start, c.end, opening)
+    }));
     // Low back pain is pain, but not the pain a neck or thoracic
     // procedure is for.
     out.extend(
@@ -336,50 +344,73 @@ fn function_measure(r: &Reading) -> ElementReading {
 /// Conservative care (physical therapy, medication, chiropractic,
 /// conservative management) and its failure stated in one sentence.
 fn care_failed(r: &Reading, limit: &Limit) -> ElementReading {
+    // "No relief from physical therapy" negates the therapy in ConText's
+    // reading; with a failure cue it is care tried and failed.
+    const TRIED: &[Label] = &[Label::Affirmed, Label::Historical, Label::Negated];
     let care: Vec<(usize, usize, usize)> = r
         .terms(
             |cat, name| cat == Cat::Care && name != "care_injection",
-            DONE,
+            TRIED,
         )
         .collect();
-    if care.is_empty() {
-        return missing("no conservative care is documented");
-    }
+    let has_care = |si: usize| care.binary_search_by_key(&si, |c| c.2).is_ok();
     let mut last = usize::MAX;
     for &(s, e, si) in &care {
         if std::mem::replace(&mut last, si) == si {
             continue; // one look for the failure per sentence
         }
-        if let Some(f) = r.in_sentence(si, &[Cue::CareFailed], STATED).next() {
-            let mut spans = vec![(s, e), span(f)];
-            let dur = in_sentence(&r.durations, si)
-                .iter()
-                .map(|d| d.what.0)
-                .reduce(f64::max);
-            if let (Limit::Days(need), Some(d)) = (limit, dur) {
-                if d < *need as f64 {
-                    return not_met(
-                        spans,
-                        format!(
-                            "{} of care, short of {}",
-                            days_words(d),
-                            days_words(*need as f64)
-                        ),
-                    );
-                }
-            }
-            if let Some(d) = in_sentence(&r.durations, si).first() {
-                spans.push(span(d));
-            }
-            return met(spans, format!("{} tried without relief", r.text(s, e)));
+        // The failure in the sentence, or in the next when that one names
+        // no care of its own ("PT and NSAIDs. Neither helped.").
+        let next = (si + 1 < r.analysis.sentences.len() && !has_care(si + 1)).then_some(si + 1);
+        let failed = r
+            .in_sentence(si, &[Cue::CareFailed], STATED)
+            .next()
+            .or_else(|| next.and_then(|n| r.in_sentence(n, &[Cue::CareFailed], STATED).next()));
+        if let Some(f) = failed {
+            return care_failure(r, limit, (s, e), span(f), si);
         }
     }
-    let (s, e, _) = care[0];
-    ElementReading {
-        status: Status::Missing,
-        spans: vec![(s, e)],
-        detail: "conservative care is documented, but not that it failed".into(),
+    match care
+        .iter()
+        .find(|c| r.term_label(c.0, c.1) != Some(Label::Negated))
+    {
+        None => missing("no conservative care is documented"),
+        Some(&(s, e, _)) => ElementReading {
+            status: Status::Missing,
+            spans: vec![(s, e)],
+            detail: "conservative care is documented, but not that it failed".into(),
+        },
     }
+}
+
+/// Care that failed, against the policy's duration when it has one.
+fn care_failure(
+    r: &Reading,
+    limit: &Limit,
+    care: (usize, usize),
+    failure: (usize, usize),
+    si: usize,
+) -> ElementReading {
+    let mut spans = vec![care, failure];
+    let durations = in_sentence(&r.durations, si);
+    let longest = durations.iter().map(|d| d.what.0).reduce(f64::max);
+    if let (Limit::Days(need), Some(d)) = (limit, longest) {
+        if d < *need as f64 {
+            let words = format!(
+                "{} of care, short of {}",
+                days_words(d),
+                days_words(*need as f64)
+            );
+            return not_met(spans, words);
+        }
+    }
+    if let Some(d) = durations.first() {
+        spans.push(span(d));
+    }
+    met(
+        spans,
+        format!("{} tried without relief", r.text(care.0, care.1)),
+    )
 }
 
 fn no_radiculopathy(r: &Reading) -> ElementReading {

@@ -94,7 +94,7 @@ impl LineReader {
             matcher,
             cue_of: cues.iter().map(|c| c.cue).collect(),
             duration: re(
-                r"(?i)(?:\b(in|within|next|every|each|per|q)\s+)?\b(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|couple of|a few|few|several|a|an)(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?\s*-?\s*(hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|mo|years?|yrs?|yr)\b(-old| old|/o| of age)?",
+                r"(?i)(?:\b(in|within|next|every|each|per|q)\s+)?(?:\b|\bx)(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a couple of|couple of|a few|few|several|a|an)(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?\s*-?\s*(hours?|hrs?|h|days?|d|weeks?|wks?|months?|mos?|mo|years?|yrs?|yr)\b(-old| old|/o| of age)?",
             ),
             since: re(
                 r"(?i)\bsince\s+(?:(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{4})|(\d{4})-(\d{2})(?:-(\d{2}))?|(\d{1,2})/(\d{4})|(\d{1,2})/(\d{1,2})/(\d{4}))\b",
@@ -135,7 +135,9 @@ impl LineReader {
             // "and" is no duration).
             let spelled = n.starts_with(|ch: char| ch.is_ascii_alphabetic());
             if spelled
-                && (c[3].len() < 3 || !m.as_str()[c[2].len()..].starts_with(char::is_whitespace))
+                && (c[3].len() < 3
+                    || !flat[c.get(2).map_or(m.end(), |g| g.end())..]
+                        .starts_with(char::is_whitespace))
             {
                 continue;
             }
@@ -369,6 +371,11 @@ impl Reading<'_> {
         pick: impl Fn(ConceptCategory, &str) -> bool + 's,
         labels: &'s [Label],
     ) -> impl Iterator<Item = (usize, usize, usize)> + 's {
+        self.pick_terms(self.sentence_terms(si), pick, labels)
+    }
+
+    /// The indices of sentence `si`'s terms.
+    fn sentence_terms(&self, si: usize) -> &[usize] {
         let terms = &self.analysis.terms;
         let lo = self
             .by_sentence
@@ -376,7 +383,7 @@ impl Reading<'_> {
         let hi = self
             .by_sentence
             .partition_point(|&i| terms[i].sentence <= si);
-        self.pick_terms(&self.by_sentence[lo..hi], pick, labels)
+        &self.by_sentence[lo..hi]
     }
 
     fn pick_terms<'s>(
@@ -410,13 +417,7 @@ impl Reading<'_> {
     ) -> impl Iterator<Item = (usize, usize, Label, &'s str)> + 's {
         let terms = &self.analysis.terms;
         let lex = &self.analyzer.lexicons;
-        let lo = self
-            .by_sentence
-            .partition_point(|&i| terms[i].sentence < si);
-        let hi = self
-            .by_sentence
-            .partition_point(|&i| terms[i].sentence <= si);
-        self.by_sentence[lo..hi]
+        self.sentence_terms(si)
             .iter()
             .map(|&i| &terms[i])
             .filter_map(move |t| match t.kind {
@@ -430,17 +431,24 @@ impl Reading<'_> {
     /// The segments (bit per motion segment) and vertebrae named in sentence `si`.
     pub fn levels_in(&self, si: usize) -> (u32, u32) {
         let terms = &self.analysis.terms;
-        let lo = self
-            .by_sentence
-            .partition_point(|&i| terms[i].sentence < si);
-        self.by_sentence[lo..]
+        self.sentence_terms(si)
             .iter()
             .map(|&i| &terms[i])
-            .take_while(|t| t.sentence == si)
             .fold((0, 0), |(s, v), t| match &t.kind {
                 TermKind::Level(m) => (s | m.segments, v | m.vertebrae),
                 _ => (s, v),
             })
+    }
+
+    /// The label of the concept term at exactly `start..end`, if one is there.
+    pub fn term_label(&self, start: usize, end: usize) -> Option<Label> {
+        let terms = &self.analysis.terms;
+        let k = terms.partition_point(|t| t.start < start);
+        terms[k..]
+            .iter()
+            .take_while(|t| t.start == start)
+            .find(|t| t.end == end)
+            .map(|t| t.label())
     }
 
     /// The normalised text of a span.

@@ -174,7 +174,7 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
         for b in line.billed.unwrap_or_default() {
             billed.extend(split_billed(&b));
         }
-        let mut item = note_item(id, line.text.into_owned(), billed, n, opts);
+        let item = note_item(id, line.text.into_owned(), billed, n, opts);
         let key = |k: Option<Cow<str>>| k.map(Cow::into_owned).filter(|s| !s.trim().is_empty());
         let keys = Keys {
             group: key(line.group),
@@ -184,20 +184,8 @@ pub fn parse_json_line(base: &str, lineno: usize, buf: &[u8], opts: &InputOption
             date: key(line.date),
             source: None,
         };
-        if let Err(m) = set_procedures(
-            &mut item,
-            line.procedures.as_ref(),
-            line.cpt.as_ref(),
-            keys.date.as_deref(),
-        ) {
-            return err_item(
-                item_id(&item),
-                "invalid_record",
-                format!("line {lineno}: {m}"),
-                n,
-            );
-        }
-        item.set_keys(keys);
+        let procedures = (line.procedures.as_ref(), line.cpt.as_ref());
+        let item = with_procedures(item, procedures, keys, lineno, n);
         return with_setting(item, line.setting.as_deref());
     }
     let pos = format!("{}:{}", base, lineno);
@@ -295,14 +283,23 @@ fn fields_item(
         Some(Value::String(s)) => Some(s.as_str()),
         Some(_) => Some("not a string"),
     };
-    let mut item = note_item(id, text, billed, n, opts);
+    let item = note_item(id, text, billed, n, opts);
     let keys = keys_of(obj, opts);
-    if let Err(m) = set_procedures(
-        &mut item,
-        obj.get("procedures"),
-        obj.get(opts.cpt_name()),
-        keys.date.as_deref(),
-    ) {
+    let procedures = (obj.get("procedures"), obj.get(opts.cpt_name()));
+    let item = with_procedures(item, procedures, keys, lineno, n);
+    with_setting(item, setting)
+}
+
+/// The item with its claim lines (`procedures` and `cpt` fields) and its
+/// keys, or the `invalid_record` error record of malformed lines.
+fn with_procedures(
+    mut item: Item,
+    (procedures, cpt): (Option<&Value>, Option<&Value>),
+    keys: Keys,
+    lineno: usize,
+    n: usize,
+) -> Item {
+    if let Err(m) = set_procedures(&mut item, procedures, cpt, keys.date.as_deref()) {
         return err_item(
             item_id(&item),
             "invalid_record",
@@ -311,7 +308,7 @@ fn fields_item(
         );
     }
     item.set_keys(keys);
-    with_setting(item, setting)
+    item
 }
 
 /// The id of an item (a note's, or an error record's).
