@@ -19,11 +19,13 @@
 //! 7. [`lines`]: the claim's procedure lines checked against the coverage
 //!    policy (does a documented diagnosis fit, are the required elements
 //!    documented);
-//! 8. [`record`]: the output record of one note ([`Auditor`] runs 1-8);
-//! 9. [`rollup`]: the notes of one encounter or claim audited as one
-//!    chart;
-//! 10. [`io`]: readers, the batch runner, and the sinks (JSONL, CSV, HTML);
-//! 11. [`commands`]: the command line (`audit`, `explain`, `eval`, `assert`).
+//! 8. [`query`]: compliant provider queries, raised where the
+//!    documentation leaves the code open, quoting the note's indicators;
+//! 9. [`record`]: the output record of one note ([`Auditor`] runs 1-9);
+//! 10. [`rollup`]: the notes of one encounter or claim audited as one
+//!     chart;
+//! 11. [`io`]: readers, the batch runner, and the sinks (JSONL, CSV, HTML);
+//! 12. [`commands`]: the command line (`audit`, `explain`, `eval`, `assert`).
 #![warn(missing_docs)]
 
 pub mod analysis;
@@ -34,6 +36,7 @@ pub mod find;
 pub mod io;
 pub mod lexicon;
 pub mod lines;
+pub mod query;
 pub mod record;
 pub mod rollup;
 pub mod spine;

@@ -184,6 +184,9 @@ pub struct Record {
     pub checklist: Checklist,
     /// Documentation gaps with CDI queries.
     pub gaps: Vec<Gap>,
+    /// Compliant provider queries: raised only where the documentation
+    /// leaves the code open, each quoting the note's indicators.
+    pub queries: Vec<crate::query::Query>,
     /// Billed codes from the input.
     pub billed: Vec<String>,
     /// Whether the billed spine codes agree with the documentation (null when
@@ -235,6 +238,12 @@ impl Record {
         }
         for d in &mut self.documents {
             d.start = to_original(d.start);
+        }
+        for q in &mut self.queries {
+            for i in &mut q.indicators {
+                i.start = to_original(i.start);
+                i.end = to_original(i.end);
+            }
         }
         for l in &mut self.lines {
             l.map_spans(&|s| LineSpan {
@@ -543,6 +552,7 @@ impl Auditor {
                 conservative_care: el(6),
             },
             gaps: d.gaps.clone(),
+            queries: self.queries_of(note, a, d),
             billed_agrees: billed_agrees(&billed, &d.codes),
             billed,
             notes,
@@ -555,6 +565,22 @@ impl Auditor {
 }
 
 impl Auditor {
+    /// The note's provider queries, with indicator offsets into its text.
+    pub fn queries_of(&self, note: &Note, a: &Analysis, d: &Decision) -> Vec<crate::query::Query> {
+        let original = |s: usize, e: usize| {
+            let (start, end) = a.norm.original_range(s, e);
+            (start, end, note.text[start..end].to_string())
+        };
+        crate::query::raise(
+            &self.analyzer,
+            &self.lines,
+            a,
+            d,
+            self.setting_of(note),
+            &original,
+        )
+    }
+
     /// The note's claim lines checked against the policy, with evidence
     /// offsets into the note's text.
     pub fn lines_of(&self, note: &Note, a: &Analysis, d: &Decision) -> Vec<LineOut> {

@@ -302,7 +302,8 @@ fn csv_output_only_flagged_and_summary() {
             "billed_agrees",
             "gaps",
             "error",
-            "lines"
+            "lines",
+            "queries"
         ]
     );
     assert_eq!(rdr.records().count(), 90);

@@ -42,6 +42,59 @@ struct Case {
     /// What each line must give, in order.
     #[serde(default)]
     lines: Vec<LineWant>,
+    /// The kinds of the provider queries raised, in order (`[]`: none).
+    queries: Option<Vec<String>>,
+}
+
+/// The compliant-query rules every query of every case must keep:
+/// indicators are exact slices of the note; no code or payment word; a
+/// multiple-choice query ends with the two fixed options and every other
+/// option rests on a quoted indicator; open and yes/no queries offer none.
+fn check_queries(rec: &m53audit::Record, text: &str, want: Option<&Vec<String>>) -> Vec<String> {
+    use m53audit::lexicon::queries::{leads_with_codes_or_money, FIXED_OPTIONS};
+    let mut errs = Vec::new();
+    let kinds: Vec<&str> = rec.queries.iter().map(|q| q.kind).collect();
+    if let Some(w) = want {
+        if kinds != *w {
+            errs.push(format!("queries: want {w:?}, got {kinds:?}"));
+        }
+    }
+    for q in &rec.queries {
+        for i in &q.indicators {
+            if text.get(i.start..i.end) != Some(i.text.as_str()) {
+                errs.push(format!(
+                    "{}: indicator {}..{} is not its text",
+                    q.kind, i.start, i.end
+                ));
+            }
+        }
+        for t in std::iter::once(&q.text).chain(&q.options) {
+            if let Some(bad) = leads_with_codes_or_money(t) {
+                errs.push(format!("{}: names {bad}", q.kind));
+            }
+        }
+        let fixed = |o: &String| FIXED_OPTIONS.contains(&o.as_str());
+        match q.format {
+            "multiple_choice" => {
+                if !q.options.ends_with(&FIXED_OPTIONS.map(String::from)) {
+                    errs.push(format!("{}: options must end with the fixed two", q.kind));
+                }
+                for (o, on) in q.options.iter().zip(&q.option_indicators) {
+                    if !fixed(o) && (on.is_empty() || on.iter().any(|&k| k >= q.indicators.len())) {
+                        errs.push(format!(
+                            "{}: option `{o}` rests on no quoted indicator",
+                            q.kind
+                        ));
+                    }
+                }
+            }
+            _ if !q.options.is_empty() => {
+                errs.push(format!("{}: a {} query offers options", q.kind, q.format))
+            }
+            _ => {}
+        }
+    }
+    errs
 }
 
 #[derive(Debug, Deserialize)]
@@ -257,6 +310,7 @@ fn named_cases() {
                     .collect(),
             });
             let mut errs = check_lines(&rec, &case.text, &case.lines);
+            errs.extend(check_queries(&rec, &case.text, case.queries.as_ref()));
             if rec.verdict.name() != case.verdict {
                 errs.push(format!(
                     "verdict: want {}, got {} ({})",

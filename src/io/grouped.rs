@@ -544,7 +544,7 @@ fn count(summary: &mut Summary, r: &GroupOutput) {
     }
 }
 
-const CSV_HEADER: [&str; 15] = [
+const CSV_HEADER: [&str; 16] = [
     "id",
     "by",
     "claim",
@@ -560,6 +560,7 @@ const CSV_HEADER: [&str; 15] = [
     "error_kind",
     "error_message",
     "lines",
+    "queries",
 ];
 
 fn csv_row(r: &GroupOutput) -> Vec<String> {
@@ -587,6 +588,7 @@ fn csv_row(r: &GroupOutput) -> Vec<String> {
                 String::new(),
                 String::new(),
                 crate::io::output::lines_cell(&g.lines),
+                crate::io::output::queries_cell(&g.queries),
             ]
         }
         GroupOutput::Error(e) => {

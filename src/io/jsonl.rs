@@ -38,6 +38,12 @@ fn record(r: &Record, buf: &mut Vec<u8>) {
     checklist(&r.checklist, buf);
     buf.extend_from_slice(b",\"gaps\":");
     array(&r.gaps, buf, gap);
+    buf.extend_from_slice(b",\"queries\":");
+    if r.queries.is_empty() {
+        buf.extend_from_slice(b"[]");
+    } else {
+        serde_json::to_writer(&mut *buf, &r.queries).expect("writing to a Vec cannot fail");
+    }
     buf.extend_from_slice(b",\"billed\":");
     strings(&r.billed, buf);
     buf.extend_from_slice(match r.billed_agrees {

@@ -88,7 +88,7 @@ pub struct CsvSink<W: Write> {
 }
 
 /// The CSV columns.
-pub const CSV_HEADER: [&str; 9] = [
+pub const CSV_HEADER: [&str; 10] = [
     "id",
     "verdict",
     "codes",
@@ -98,7 +98,18 @@ pub const CSV_HEADER: [&str; 9] = [
     "gaps",
     "error",
     "lines",
+    "queries",
 ];
+
+/// The CSV cell of a record's provider queries: each `kind: text` with its
+/// options on lines of their own; queries apart by a blank line.
+pub fn queries_cell(queries: &[crate::query::Query]) -> String {
+    queries
+        .iter()
+        .map(|q| format!("{}: {}", q.kind, q.plain_text()))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
 
 /// The CSV cell of a record's claim lines: `CPT:result` for each line,
 /// `;`-separated, with the elements not met after the result
@@ -176,6 +187,7 @@ impl<W: Write> Sink for CsvSink<W> {
                     &gaps.join(";"),
                     "",
                     &lines_cell(&r.lines),
+                    &queries_cell(&r.queries),
                 ])?;
             }
             Output::Error(e) => {
@@ -188,6 +200,7 @@ impl<W: Write> Sink for CsvSink<W> {
                     "",
                     "",
                     &format!("{}: {}", e.error.kind, e.error.message),
+                    "",
                     "",
                 ])?;
             }

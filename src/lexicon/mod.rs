@@ -9,6 +9,7 @@
 pub mod chart;
 pub mod pattern;
 pub mod policy;
+pub mod queries;
 pub mod tabular;
 
 pub use chart::{ChartWords, DocKind, DocumentHeader, Role, Scope, Time};
@@ -519,6 +520,8 @@ pub struct Lexicons {
     pub policy: policy::Policy,
     /// `line_cues.tsv`: the words claim-line elements are read from.
     pub line_cues: Vec<policy::CueEntry>,
+    /// `queries.tsv`: the provider query templates.
+    pub queries: Vec<queries::QueryTemplate>,
     /// SHA-256 of the lexicon files in force (each file's name and
     /// contents, in [`BUILTIN`] order), as `sha256:` and hex digits: the
     /// audit trail names the vocabulary a record was decided with.
@@ -576,6 +579,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "line_cues.tsv",
         include_str!("../../lexicons/line_cues.tsv"),
     ),
+    ("queries.tsv", include_str!("../../lexicons/queries.tsv")),
 ];
 
 /// A table file split into rows: (line number, fields).
@@ -734,7 +738,10 @@ impl Lexicons {
         let policy = policy::parse_policy(f, t, &concepts)?;
         let (f, t) = get(12);
         let line_cues = policy::parse_cues(f, t)?;
+        let (f, t) = get(13);
+        let queries = queries::parse_queries(f, t)?;
         Ok(Lexicons {
+            queries,
             policy,
             line_cues,
             digest,

@@ -164,6 +164,8 @@ pub struct GroupRecord {
     pub checklist: Checklist,
     /// Documentation gaps with CDI queries.
     pub gaps: Vec<crate::decide::Gap>,
+    /// Compliant provider queries (indicators name their note).
+    pub queries: Vec<crate::query::Query>,
     /// The claim's codes.
     pub billed: Vec<String>,
     /// Whether the billed spine codes agree with the documentation.
@@ -198,6 +200,12 @@ impl GroupRecord {
         }
         for d in &mut self.documents {
             d.document.start = to_original(d.note_index, d.document.start);
+        }
+        for q in &mut self.queries {
+            for i in &mut q.indicators {
+                i.start = to_original(i.note_index, i.start);
+                i.end = to_original(i.note_index, i.end);
+            }
         }
         for l in &mut self.lines {
             l.map_spans(&|s| LineSpan {
@@ -353,6 +361,7 @@ pub fn group_record(
         reason,
         checklist,
         gaps,
+        mut queries,
         billed,
         billed_agrees,
         notes: coder_notes,
@@ -362,6 +371,13 @@ pub fn group_record(
         m53audit,
         ..
     } = rec;
+    for i in queries.iter_mut().flat_map(|q| q.indicators.iter_mut()) {
+        let (k, start) = locate(&joined.starts, i.start);
+        i.note = Some(ids[k].clone());
+        i.note_index = k;
+        i.end -= joined.starts[k];
+        i.start = start;
+    }
     for l in &mut lines {
         l.map_spans(&|s| {
             let (k, start) = locate(&joined.starts, s.start);
@@ -404,6 +420,7 @@ pub fn group_record(
         reason,
         checklist,
         gaps,
+        queries,
         billed,
         billed_agrees,
         coder_notes,
