@@ -113,6 +113,30 @@ fn worst_line(lines: &[crate::lines::LineOut]) -> &'static str {
         .map_or("", R::name)
 }
 
+/// A query for the note view: kind, format, reason, text, options, the
+/// indicators as UTF-16 ranges of the note with their place, and the whole
+/// query as the plain text its copy button copies.
+fn query_detail(q: &crate::query::Query, text: &str) -> Value {
+    let offs = utf16_offsets(
+        text,
+        q.indicators.iter().flat_map(|i| [i.start, i.end]).collect(),
+    );
+    let ind: Vec<Value> = q
+        .indicators
+        .iter()
+        .map(|i| json!([offs[&i.start], offs[&i.end], i.text, i.section, i.document]))
+        .collect();
+    json!([
+        q.kind,
+        q.format,
+        q.reason,
+        q.text,
+        q.options,
+        ind,
+        q.plain_text()
+    ])
+}
+
 /// A claim line for the note view: code, family, result, reason, rule and
 /// each element with its status, what was found and the quoted evidence.
 fn line_detail(l: &crate::lines::LineOut) -> Value {
@@ -193,6 +217,13 @@ impl<W: Write> Sink for HtmlSink<W> {
                     r.score,
                     r.gaps.len(),
                     worst_line(&r.lines),
+                    r.reason,
+                    r.queries.len(),
+                    r.codes
+                        .iter()
+                        .map(|c| format!("{c} {}", self.tabular.description(c).unwrap_or("")))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ]));
                 let codes: Vec<Value> = r
                     .codes
@@ -204,11 +235,23 @@ impl<W: Write> Sink for HtmlSink<W> {
                     "gaps": r.gaps.iter().map(|g| json!([g.element, g.reason])).collect::<Vec<_>>(),
                     "notes": r.notes,
                     "lines": r.lines.iter().map(line_detail).collect::<Vec<_>>(),
+                    "queries": r.queries.iter().map(|q| query_detail(q, text)).collect::<Vec<_>>(),
                 })
             }
             Output::Error(e) => {
-                self.rows
-                    .push(json!([e.id, "error", "", "", null, null, 0, ""]));
+                self.rows.push(json!([
+                    e.id,
+                    "error",
+                    "",
+                    "",
+                    null,
+                    null,
+                    0,
+                    "",
+                    format!("{}: {}", e.error.kind, e.error.message),
+                    0,
+                    ""
+                ]));
                 json!({"error": format!("{}: {}", e.error.kind, e.error.message)})
             }
         };
@@ -268,13 +311,14 @@ const HEAD_2: &str = r#"</style>
 <label>Verdict <select id="f-verdict"><option value="all">all</option></select></label>
 <label><input type="checkbox" id="f-disagree"> billed code disagrees</label>
 <label><input type="checkbox" id="f-lines"> claim line does not fit / incomplete</label>
+<label><input type="checkbox" id="f-queries"> has a provider query</label>
 <label>Id <input type="search" id="f-id" placeholder="filter by id"></label>
 <span id="shown"></span>
 </div>
 <table id="worklist">
 <thead><tr>
 <th data-key="0" scope="col">id</th><th data-key="1" scope="col">verdict</th><th data-key="2" scope="col">codes</th>
-<th data-key="3" scope="col">billed</th><th data-key="4" scope="col">agrees?</th><th data-key="5" scope="col">score</th><th data-key="6" scope="col">gaps</th><th data-key="7" scope="col">lines</th>
+<th data-key="3" scope="col">billed</th><th data-key="4" scope="col">agrees?</th><th data-key="5" scope="col">score</th><th data-key="6" scope="col">gaps</th><th data-key="7" scope="col">lines</th><th data-key="9" scope="col">queries</th><th data-key="8" scope="col">reason</th>
 </tr></thead>
 <tbody id="rows"></tbody>
 </table>
@@ -284,12 +328,15 @@ const HEAD_2: &str = r#"</style>
 <button id="back" type="button">&larr; back to the worklist</button>
 <h2 id="note-id"></h2>
 <p id="note-verdict"></p>
+<p id="note-finding" hidden></p>
 <p id="note-reason"></p>
 <p id="note-codes"></p>
 <div id="note-cols">
 <div>
 <h3>Checklist</h3>
 <table id="checklist"><tbody></tbody></table>
+<h3>Provider queries</h3>
+<div id="queries"></div>
 <h3>Documentation gaps</h3>
 <ul id="gaps"></ul>
 <div id="coder-notes"></div>
