@@ -230,6 +230,7 @@ pub fn render(rec: &Record, text: &str, tabular: &Tabular, color: bool) -> Strin
             ));
         }
     }
+    s.push_str(&queries(&rec.queries, &b));
     s.push_str(&lines(&rec.lines, &b));
     for n in &rec.notes {
         s.push_str(&format!("\nNote for the coder: {n}\n"));
@@ -250,6 +251,28 @@ pub fn render(rec: &Record, text: &str, tabular: &Tabular, color: bool) -> Strin
     s.push_str(&highlight(text, &rec.evidence, color));
     if !text.ends_with('\n') {
         s.push('\n');
+    }
+    s
+}
+
+/// The provider queries: kind and format, why (for the CDI specialist),
+/// the query as sent, its options and the indicators it quotes.
+pub fn queries(queries: &[crate::query::Query], b: &dyn Fn(&str) -> String) -> String {
+    if queries.is_empty() {
+        return String::new();
+    }
+    let mut s = format!("\n{}\n", b("Provider queries"));
+    for q in queries {
+        s.push_str(&format!("  - {} ({}): {}\n", q.kind, q.format, q.reason));
+        for line in q.plain_text().lines() {
+            s.push_str(&format!("    {line}\n"));
+        }
+        let at: Vec<String> = q
+            .indicators
+            .iter()
+            .map(|i| format!("@{}", i.start))
+            .collect();
+        s.push_str(&format!("    indicators at {}\n", at.join(", ")));
     }
     s
 }

@@ -170,9 +170,9 @@ pub struct Requirement {
 pub enum DocumentedBy {
     /// The auditor decides it (it must be among the record's codes).
     Auditor,
-    /// Among the record's codes, or one of these concepts (indices into
+    /// Among the record's codes, or one of these concepts (names of
     /// `concepts.tsv`) affirmed and current.
-    Concepts(Vec<usize>),
+    Concepts(Vec<String>),
     /// The claim's word; the family's elements check it.
     Claim,
 }
@@ -461,8 +461,8 @@ fn parse_documented_by(
         l => {
             let mut ids = Vec::new();
             for name in l.split('|').map(str::trim) {
-                match concepts.iter().position(|c| c.concept == name) {
-                    Some(i) => ids.push(i),
+                match concepts.iter().find(|c| c.concept == name) {
+                    Some(c) => ids.push(c.concept.clone()),
                     None => return Err(invalid(file, line, format!("`{name}` is not a concept of concepts.tsv (a fits row's limit is -, claim or concept names)"))),
                 }
             }

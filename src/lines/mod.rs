@@ -140,7 +140,7 @@ type ElementCache = HashMap<(ElementKind, Option<(u32, u32)>, Option<u32>, Strin
 /// the concepts affirmed.
 struct Documented<'a> {
     codes: &'a [String],
-    concepts: Vec<bool>,
+    concepts: std::collections::HashSet<&'a str>,
 }
 
 impl Documented<'_> {
@@ -157,7 +157,9 @@ impl Documented<'_> {
             || match by {
                 DocumentedBy::Auditor => false,
                 DocumentedBy::Claim => true,
-                DocumentedBy::Concepts(ids) => ids.iter().any(|&i| self.concepts[i]),
+                DocumentedBy::Concepts(names) => {
+                    names.iter().any(|n| self.concepts.contains(n.as_str()))
+                }
             }
     }
 }
@@ -178,14 +180,15 @@ pub fn check(
         .filter_map(|l| l.date.as_deref().and_then(read::day_number))
         .max();
     let reading = reader.read(an, a, today);
-    let mut concepts = vec![false; an.lexicons.concepts.len()];
+    // By name: a concept has a lexicon row per phrase.
+    let mut concepts = std::collections::HashSet::new();
     for t in a
         .terms
         .iter()
         .filter(|t| t.label() == Label::Affirmed && t.discount.is_none())
     {
         if let TermKind::Concept(c) = t.kind {
-            concepts[c] = true;
+            concepts.insert(an.lexicons.concepts[c].concept.as_str());
         }
     }
     let documented = Documented { codes, concepts };

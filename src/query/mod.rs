@@ -15,6 +15,7 @@ use crate::lexicon::queries::{Format, QueryKind, QueryTemplate, FIXED_OPTIONS};
 use crate::lexicon::ConceptCategory as Cat;
 use crate::lines::read::LineReader;
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// A clinical indicator a query quotes: the exact bytes of the note and
 /// where they are.
@@ -106,18 +107,25 @@ pub fn raise(
     original: &impl Fn(usize, usize) -> (usize, usize, String),
 ) -> Vec<crate::query::Query> {
     let mut raised = Vec::new();
-    let mut affirmed = vec![false; an.lexicons.concepts.len()];
+    // By concept name: a concept has a lexicon row per phrase.
+    let (mut affirmed, mut addressed) = (HashSet::new(), HashSet::new());
     for t in &a.terms {
         if let TermKind::Concept(k) = t.kind {
-            if t.label() == Label::Affirmed
-                && t.discount.is_none()
-                && decides_code(an.lexicons.concepts[k].category)
-            {
-                affirmed[k] = true;
+            let e = &an.lexicons.concepts[k];
+            if t.discount.is_none() && decides_code(e.category) {
+                if t.label() == Label::Affirmed {
+                    affirmed.insert(e.concept.as_str());
+                }
+                addressed.insert(e.concept.as_str());
             }
         }
     }
-    let ctx = Ctx { an, a, affirmed };
+    let ctx = Ctx {
+        an,
+        a,
+        affirmed,
+        addressed,
+    };
     raised.extend(region_missing(&ctx, d));
     raised.extend(region_conflict(&ctx, d));
     raised.extend(pathology_unspecified(&ctx, reader, d));
@@ -136,8 +144,11 @@ pub fn raise(
 struct Ctx<'a> {
     an: &'a Analyzer,
     a: &'a Analysis,
-    /// Concepts affirmed and counted (code-deciding categories), by index.
-    affirmed: Vec<bool>,
+    /// Concepts affirmed and counted (code-deciding categories), by name.
+    affirmed: HashSet<&'a str>,
+    /// Concepts the counted documentation states at all (affirmed, denied,
+    /// uncertain ...).
+    addressed: HashSet<&'a str>,
 }
 
 impl Ctx<'_> {
@@ -147,9 +158,10 @@ impl Ctx<'_> {
             TermKind::Level(_) => None,
         }
     }
-    fn concept(&self, t: &Term) -> Option<usize> {
+    /// The concept name of a term.
+    fn concept(&self, t: &Term) -> Option<&str> {
         match t.kind {
-            TermKind::Concept(c) => Some(c),
+            TermKind::Concept(c) => Some(self.an.lexicons.concepts[c].concept.as_str()),
             TermKind::Level(_) => None,
         }
     }
@@ -164,8 +176,8 @@ impl Ctx<'_> {
                 && self.category(t).is_some_and(decides_code)
         })
     }
-    fn is_affirmed(&self, concept: usize) -> bool {
-        self.affirmed[concept]
+    fn is_affirmed(&self, concept: &str) -> bool {
+        self.affirmed.contains(concept)
     }
     /// The level terms of sentence `si`.
     fn level_in(&self, si: usize) -> Option<&Term> {
@@ -439,7 +451,8 @@ fn unconfirmed_diagnosis(c: &Ctx) -> Option<Raised> {
             // A charge line is no documentation to put to the provider.
             && c.a.documents.at(t.start).kind.name() != "billing"
             && c.category(t).is_some_and(decides_code)
-            && c.concept(t).is_some_and(|k| !c.is_affirmed(k))
+            // The provider has not addressed it: one who denies it has.
+            && c.concept(t).is_some_and(|k| !c.addressed.contains(k))
     })?;
     Some(Raised {
         kind: QueryKind::UnconfirmedDiagnosis,
