@@ -70,6 +70,32 @@ impl Format {
     }
 }
 
+/// An indicator a query must quote (the `needs` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// The condition in question.
+    Condition,
+    /// Its level.
+    Level,
+    /// The pain documented.
+    Pain,
+    /// An exam or imaging finding at the level.
+    Finding,
+    /// A radicular sign on history or exam.
+    RadicularSign,
+    /// Each conflicting statement.
+    Statement,
+}
+
+const NEEDS: &[(Need, &str)] = &[
+    (Need::Condition, "condition"),
+    (Need::Level, "level"),
+    (Need::Pain, "pain"),
+    (Need::Finding, "finding"),
+    (Need::RadicularSign, "radicular_sign"),
+    (Need::Statement, "statement"),
+];
+
 /// One row of `queries.tsv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryTemplate {
@@ -77,6 +103,8 @@ pub struct QueryTemplate {
     pub kind: QueryKind,
     /// How it is answered.
     pub format: Format,
+    /// The indicators it must quote to be raised.
+    pub needs: Vec<Need>,
     /// Option templates (choice only).
     pub options: Vec<String>,
     /// The question.
@@ -130,7 +158,7 @@ fn looks_like_code(w: &str) -> bool {
 
 /// Parses `queries.tsv`.
 pub fn parse_queries(file: &str, text: &str) -> Result<Vec<QueryTemplate>, LexiconError> {
-    let t = Table::parse(file, text, &["kind", "format", "options", "text"])?;
+    let t = Table::parse(file, text, &["kind", "format", "needs", "options", "text"])?;
     let mut out: Vec<QueryTemplate> = Vec::new();
     for (line, f) in t.rows {
         let name = f[0].trim();
@@ -165,7 +193,25 @@ pub fn parse_queries(file: &str, text: &str) -> Result<Vec<QueryTemplate>, Lexic
         if format == Format::YesNo && !confirms {
             return Err(invalid(file, line, "yes_no is only for confirming a diagnosis already documented (unconfirmed_diagnosis, document_conflict)"));
         }
-        let options: Vec<String> = match f[2].trim() {
+        let mut needs = Vec::new();
+        for n in f[2]
+            .split('|')
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && *n != "-")
+        {
+            let need = NEEDS.iter().find(|(_, x)| *x == n).map(|(k, _)| *k).ok_or_else(|| {
+                invalid(file, line, format!("unknown indicator `{n}` in needs (condition, level, pain, finding, radicular_sign, statement)"))
+            })?;
+            needs.push(need);
+        }
+        if needs.is_empty() {
+            return Err(invalid(
+                file,
+                line,
+                "a query must need at least one indicator: it quotes the record",
+            ));
+        }
+        let options: Vec<String> = match f[3].trim() {
             "-" | "" => Vec::new(),
             o => o.split('|').map(|x| x.trim().to_string()).collect(),
         };
@@ -185,7 +231,7 @@ pub fn parse_queries(file: &str, text: &str) -> Result<Vec<QueryTemplate>, Lexic
         if let Some(o) = options.iter().find(|o| !backed(o)) {
             return Err(invalid(file, line, format!("option `{o}` is backed by no indicator ({{region}}, {{condition}} or {{statement}})")));
         }
-        let text = f[3].trim().to_string();
+        let text = f[4].trim().to_string();
         if !text.contains("{indicators}") {
             return Err(invalid(
                 file,
@@ -201,6 +247,7 @@ pub fn parse_queries(file: &str, text: &str) -> Result<Vec<QueryTemplate>, Lexic
         out.push(QueryTemplate {
             kind,
             format,
+            needs,
             options,
             text,
         });
@@ -240,22 +287,30 @@ mod tests {
         let q = parse_queries("q.tsv", include_str!("../../lexicons/queries.tsv")).unwrap();
         assert_eq!(q.len(), KINDS.len());
         assert!(
-            err("region_missing\topen\t-\tPlease document {indicators} as M53.83.")
+            err("region_missing\topen\tcondition\t-\tPlease document {indicators} as M53.83.")
                 .contains("the code `M53.83`")
         );
+        assert!(err(
+            "region_missing\topen\tcondition\t-\tDocumenting {indicators} improves reimbursement."
+        )
+        .contains("reimburse"));
         assert!(
-            err("region_missing\topen\t-\tDocumenting {indicators} improves reimbursement.")
-                .contains("reimburse")
+            err("region_missing\tyes_no\tcondition\t-\tIs {indicators} at C7-T1?")
+                .contains("yes_no is only")
         );
         assert!(
-            err("region_missing\tyes_no\t-\tIs {indicators} at C7-T1?").contains("yes_no is only")
-        );
-        assert!(
-            err("region_conflict\tchoice\tfacet syndrome\t{indicators}?")
+            err("region_conflict\tchoice\tcondition\tfacet syndrome\t{indicators}?")
                 .contains("backed by no indicator")
         );
-        assert!(err("region_missing\topen\t-\tPlease document the level.").contains("{indicators}"));
-        assert!(err("region_missing\tcheckbox\t-\t{indicators}").contains("format"));
+        assert!(
+            err("region_missing\topen\tcondition\t-\tPlease document the level.")
+                .contains("{indicators}")
+        );
+        assert!(err("region_missing\tcheckbox\tcondition\t-\t{indicators}").contains("format"));
+        assert!(
+            err("region_missing\topen\tlevl\t-\t{indicators}").contains("unknown indicator `levl`")
+        );
+        assert!(err("region_missing\topen\t-\t-\t{indicators}").contains("at least one indicator"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::analysis::{Analysis, Analyzer, Discount, Term, TermKind};
 use crate::context::assertion::Label;
 use crate::decide::{Decision, Setting, Status, Verdict};
 use crate::lexicon::policy::Cue;
-use crate::lexicon::queries::{Format, QueryKind, QueryTemplate, FIXED_OPTIONS};
+use crate::lexicon::queries::{Format, Need, QueryKind, QueryTemplate, FIXED_OPTIONS};
 use crate::lexicon::ConceptCategory as Cat;
 use crate::lines::read::LineReader;
 use serde::Serialize;
@@ -83,6 +83,8 @@ struct Raised {
     /// Options built from indicators ({region}, {statement}), each with
     /// the spans it rests on.
     options: Vec<(String, Vec<(usize, usize)>)>,
+    /// The kinds of indicator it quotes (a template's `needs` must be among them).
+    provides: Vec<Need>,
 }
 
 /// The spans a query may quote at most.
@@ -218,6 +220,7 @@ fn region_missing(c: &Ctx, d: &Decision) -> Option<Raised> {
     let spans: Vec<(usize, usize)> = d.deciding.iter().map(|&i| span(&c.a.terms[i])).collect();
     (!spans.is_empty()).then(|| Raised {
         kind: QueryKind::RegionMissing,
+        provides: vec![Need::Condition],
         reason: "A condition is documented without a spinal level or region, which the code's site depends on.".into(),
         condition: spans.first().copied(),
         spans,
@@ -291,6 +294,11 @@ fn region_conflict(c: &Ctx, d: &Decision) -> Option<Raised> {
     spans.dedup();
     Some(Raised {
         kind: QueryKind::RegionConflict,
+        provides: if options.iter().all(|(_, on)| on.len() > 1) {
+            vec![Need::Condition, Need::Level]
+        } else {
+            vec![Need::Condition]
+        },
         reason: "The same condition is placed at C7-T1 and at another region; the level decides the code.".into(),
         condition: Some(span(at_ct)),
         spans,
@@ -340,6 +348,7 @@ fn pathology_unspecified(c: &Ctx, reader: &LineReader, d: &Decision) -> Option<R
     spans.dedup();
     Some(Raised {
         kind: QueryKind::PathologyUnspecified,
+        provides: vec![Need::Pain, Need::Finding],
         reason: "Only pain is documented at C7-T1, while the exam or imaging finds something at the level; a condition named there changes the code.".into(),
         condition: Some(span(pain)),
         spans,
@@ -379,6 +388,7 @@ fn uncertain_diagnosis(c: &Ctx, d: &Decision) -> Option<Raised> {
     spans.sort_unstable();
     Some(Raised {
         kind: QueryKind::UncertainDiagnosis,
+        provides: vec![Need::Condition],
         reason: "An uncertain diagnosis in an outpatient note is not coded; confirmed or ruled out, it changes the code.".into(),
         condition: Some(span(t)),
         spans,
@@ -400,6 +410,7 @@ fn neuro_suggested(c: &Ctx, reader: &LineReader, d: &Decision) -> Option<Raised>
         .collect();
     (!spans.is_empty()).then(|| Raised {
         kind: QueryKind::NeuroSuggested,
+        provides: vec![Need::RadicularSign],
         reason: "Radicular signs are documented but no radiculopathy or myelopathy is diagnosed or excluded; a neurological component changes the code.".into(),
         condition: None,
         spans,
@@ -435,6 +446,7 @@ fn document_conflict(c: &Ctx) -> Option<Raised> {
     };
     Some(Raised {
         kind: QueryKind::DocumentConflict,
+        provides: vec![Need::Statement, Need::Condition],
         reason: "Two documents of the record state the condition differently; the one that stands decides the code.".into(),
         condition: Some(span(t)),
         spans: vec![span(t), span(other)],
@@ -456,6 +468,7 @@ fn unconfirmed_diagnosis(c: &Ctx) -> Option<Raised> {
     })?;
     Some(Raised {
         kind: QueryKind::UnconfirmedDiagnosis,
+        provides: vec![Need::Condition],
         reason: "A condition stated outside the provider's assessment (a referral, an order, the patient's account) counts only once the provider documents it.".into(),
         condition: Some(span(t)),
         spans: vec![span(t)],
@@ -471,6 +484,11 @@ fn render(
     original: &impl Fn(usize, usize) -> (usize, usize, String),
 ) -> Option<Query> {
     let tpl: &QueryTemplate = c.an.lexicons.queries.iter().find(|q| q.kind == r.kind)?;
+    // A template may need more than the reason quotes (a level for every
+    // region): then the query is not raised.
+    if !tpl.needs.iter().all(|n| r.provides.contains(n)) {
+        return None;
+    }
     let indicators: Vec<Indicator> = r
         .spans
         .iter()
