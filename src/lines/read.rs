@@ -21,6 +21,9 @@ pub struct LineReader {
     score: Regex,
     percent: Regex,
     after_cue: Regex,
+    /// For the cues read on their own (radicular signs, PART/TART
+    /// findings): an automaton of their words, to skip a note without any.
+    prefilters: Vec<(Cue, aho_corasick::AhoCorasick)>,
 }
 
 /// A span found in the note (normalised-text offsets).
@@ -90,7 +93,32 @@ impl LineReader {
     pub fn new(cues: &[CueEntry]) -> Self {
         let matcher = PhraseMatcher::new(cues.iter().map(|c| (&c.pattern, c.anchors.as_slice())));
         let re = |s: &str| Regex::new(s).expect("line reader expressions are valid");
+        let prefilters = [
+            Cue::Radicular,
+            Cue::FindingTenderness,
+            Cue::FindingAsymmetry,
+            Cue::FindingMotion,
+            Cue::FindingTissue,
+        ]
+        .into_iter()
+        .filter_map(|kind| {
+            let words: Vec<String> = cues
+                .iter()
+                .filter(|c| c.cue == kind)
+                .flat_map(|c| match &c.pattern {
+                    crate::lexicon::Pattern::Literal(l) => vec![l.clone()],
+                    crate::lexicon::Pattern::Regex(_) => c.anchors.clone(),
+                })
+                .collect();
+            let ac = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&words)
+                .ok()?;
+            (!words.is_empty()).then_some((kind, ac))
+        })
+        .collect();
         LineReader {
+            prefilters,
             matcher,
             cue_of: cues.iter().map(|c| c.cue).collect(),
             duration: re(
@@ -112,9 +140,33 @@ impl LineReader {
     /// Reads one analysed note; `today` is the day number dates are
     /// measured to (the line's or the note's date), when known.
     pub fn read<'a>(&self, an: &'a Analyzer, a: &'a Analysis, today: Option<i64>) -> Reading<'a> {
+        self.read_cues(an, a, today, None)
+    }
+
+    /// Could the text hold a cue of `kind` (a literal or anchor word of one
+    /// occurs)? A fast test before a full reading.
+    pub fn may_hold(&self, kind: Cue, flat: &str) -> bool {
+        self.prefilters
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(true, |(_, ac)| ac.is_match(flat))
+    }
+
+    /// Reads the note, asserting only the cues of `only` when given (the
+    /// others are dropped).
+    pub fn read_cues<'a>(
+        &self,
+        an: &'a Analyzer,
+        a: &'a Analysis,
+        today: Option<i64>,
+        only: Option<&[Cue]>,
+    ) -> Reading<'a> {
         let flat = &a.norm.flat;
         let mut cues = Vec::new();
         for h in self.matcher.find(flat) {
+            if only.is_some_and(|k| !k.contains(&self.cue_of[h.id])) {
+                continue;
+            }
             let sentence = sentence_of(&a.sentences, h.start);
             let label = label_of(an, a, sentence, h.start..h.end);
             cues.push(Found {

@@ -318,13 +318,16 @@ fn pathology_unspecified(c: &Ctx, reader: &LineReader, d: &Decision) -> Option<R
         .iter()
         .map(|&i| &c.a.terms[i])
         .find(|t| t.placement.at_c7_t1())?;
-    let reading = reader.read(c.an, c.a, None);
     let findings = [
         Cue::FindingTenderness,
         Cue::FindingAsymmetry,
         Cue::FindingMotion,
         Cue::FindingTissue,
     ];
+    if !findings.iter().any(|k| reader.may_hold(*k, &c.a.norm.flat)) {
+        return None;
+    }
+    let reading = reader.read_cues(c.an, c.a, None, Some(&findings));
     let mut structural = Vec::new();
     let mut last = usize::MAX;
     for f in reading
@@ -403,7 +406,10 @@ fn neuro_suggested(c: &Ctx, reader: &LineReader, d: &Decision) -> Option<Raised>
     if d.verdict != Verdict::Supported || neuro.status != Status::Absent {
         return None;
     }
-    let reading = reader.read(c.an, c.a, None);
+    if !reader.may_hold(Cue::Radicular, &c.a.norm.flat) {
+        return None;
+    }
+    let reading = reader.read_cues(c.an, c.a, None, Some(&[Cue::Radicular]));
     let spans: Vec<(usize, usize)> = reading
         .cues_of(Cue::Radicular, &[Label::Affirmed])
         .map(|h| (h.start, h.end))
