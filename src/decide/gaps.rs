@@ -37,7 +37,7 @@ const STRENGTHENING: [(usize, &str, &str); 5] = [
 
 /// The gaps of one decision: for `supported`, every strengthening element
 /// not present; for `unspecified_region`, the region; for `insufficient`
-/// and `pain_only`, the pathology.
+/// and `pain_only` at C7-T1, the pathology.
 pub(super) fn gaps(lex: &Lexicons, verdict: Verdict, checklist: &[Element]) -> Vec<Gap> {
     let gap = |element: &str, reason: &str| Gap {
         element: element.to_string(),
@@ -58,9 +58,10 @@ pub(super) fn gaps(lex: &Lexicons, verdict: Verdict, checklist: &[Element]) -> V
             "pathology",
             "C7-T1 is named but no current pathology (or pain diagnosis) is documented there.",
         )],
-        Verdict::PainOnly => vec![gap(
+        // Pain elsewhere (low back pain) is no gap of a C7-T1 audit.
+        Verdict::PainOnly if checklist[0].status == Status::Present => vec![gap(
             "pathology",
-            "Only pain is documented; no structural diagnosis is named.",
+            "Only pain is documented at C7-T1; no structural diagnosis is named.",
         )],
         _ => vec![],
     }
