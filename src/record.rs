@@ -391,8 +391,11 @@ pub struct Auditor {
     pub setting: Setting,
     /// The trail every record carries.
     pub trail: Trail,
-    /// The claim-line reader (the cues of `line_cues.tsv`, compiled).
-    pub lines: LineReader,
+    /// The claim-line reader (the cues of `line_cues.tsv`), compiled on
+    /// first use and shared by the auditor's clones.
+    lines: Arc<std::sync::OnceLock<LineReader>>,
+    /// `line_cues.tsv`, for the reader.
+    line_cues: Arc<[crate::lexicon::policy::CueEntry]>,
 }
 
 impl Auditor {
@@ -400,7 +403,8 @@ impl Auditor {
     pub fn new(lexicons: Lexicons) -> Self {
         Auditor {
             trail: Trail::of(&lexicons),
-            lines: LineReader::new(&lexicons.line_cues),
+            lines: Arc::default(),
+            line_cues: lexicons.line_cues.clone().into(),
             analyzer: Analyzer::new(lexicons),
             setting: Setting::default(),
         }
@@ -565,6 +569,11 @@ impl Auditor {
 }
 
 impl Auditor {
+    /// The claim-line and query cue reader, compiled on first use.
+    pub fn line_reader(&self) -> &LineReader {
+        self.lines.get_or_init(|| LineReader::new(&self.line_cues))
+    }
+
     /// The note's provider queries, with indicator offsets into its text.
     pub fn queries_of(&self, note: &Note, a: &Analysis, d: &Decision) -> Vec<crate::query::Query> {
         let original = |s: usize, e: usize| {
@@ -573,7 +582,7 @@ impl Auditor {
         };
         crate::query::raise(
             &self.analyzer,
-            &self.lines,
+            self.line_reader(),
             a,
             d,
             self.setting_of(note),
@@ -598,7 +607,7 @@ impl Auditor {
             }
         };
         crate::lines::check(
-            &self.lines,
+            self.line_reader(),
             &self.analyzer,
             a,
             &d.codes,

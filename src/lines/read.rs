@@ -24,7 +24,18 @@ pub struct LineReader {
     /// For the cues read on their own (radicular signs, PART/TART
     /// findings): an automaton of their words, to skip a note without any.
     prefilters: Vec<(Cue, aho_corasick::AhoCorasick)>,
+    /// Matchers of the cue groups read on their own (radicular signs; the
+    /// PART/TART findings): a pass over a few phrases, not all of them.
+    subsets: Vec<(Vec<Cue>, PhraseMatcher, Vec<Cue>)>,
 }
+
+/// The cue groups the queries read on their own.
+pub const FINDINGS: [Cue; 4] = [
+    Cue::FindingTenderness,
+    Cue::FindingAsymmetry,
+    Cue::FindingMotion,
+    Cue::FindingTissue,
+];
 
 /// A span found in the note (normalised-text offsets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +128,18 @@ impl LineReader {
             (!words.is_empty()).then_some((kind, ac))
         })
         .collect();
+        let subsets = [vec![Cue::Radicular], FINDINGS.to_vec()]
+            .into_iter()
+            .map(|kinds| {
+                let picked: Vec<&CueEntry> =
+                    cues.iter().filter(|c| kinds.contains(&c.cue)).collect();
+                let m =
+                    PhraseMatcher::new(picked.iter().map(|c| (&c.pattern, c.anchors.as_slice())));
+                (kinds, m, picked.iter().map(|c| c.cue).collect())
+            })
+            .collect();
         LineReader {
+            subsets,
             prefilters,
             matcher,
             cue_of: cues.iter().map(|c| c.cue).collect(),
@@ -162,9 +184,12 @@ impl LineReader {
         only: Option<&[Cue]>,
     ) -> Reading<'a> {
         let flat = &a.norm.flat;
+        let (matcher, cue_of) = only
+            .and_then(|k| self.subsets.iter().find(|(s, _, _)| s.as_slice() == k))
+            .map_or((&self.matcher, &self.cue_of), |(_, m, c)| (m, c));
         let mut cues = Vec::new();
-        for h in self.matcher.find(flat) {
-            if only.is_some_and(|k| !k.contains(&self.cue_of[h.id])) {
+        for h in matcher.find(flat) {
+            if only.is_some_and(|k| !k.contains(&cue_of[h.id])) {
                 continue;
             }
             let sentence = sentence_of(&a.sentences, h.start);
@@ -173,9 +198,37 @@ impl LineReader {
                 start: h.start,
                 end: h.end,
                 sentence,
-                what: (self.cue_of[h.id], label),
+                what: (cue_of[h.id], label),
             });
         }
+        // The queries read cues alone; the claim lines read the numbers too.
+        let (durations, scores, percents) = match only {
+            Some(_) => Default::default(),
+            None => self.numbers(a, today),
+        };
+        let mut by_sentence: Vec<usize> = (0..a.terms.len()).collect();
+        by_sentence.sort_by_key(|&i| (a.terms[i].sentence, a.terms[i].start));
+        let mut r = Reading {
+            analysis: a,
+            analyzer: an,
+            cues,
+            durations,
+            scores,
+            percents,
+            by_sentence,
+        };
+        r.scores = self.cue_scores(&r);
+        r
+    }
+
+    /// The durations, `x/10` scores and percentages of a note, by start.
+    #[allow(clippy::type_complexity)]
+    fn numbers(
+        &self,
+        a: &Analysis,
+        today: Option<i64>,
+    ) -> (Vec<Found<Days>>, Vec<Found<f64>>, Vec<Found<f64>>) {
+        let flat = &a.norm.flat;
         let mut durations: Vec<Found<Days>> = Vec::new();
         for c in self.duration.captures_iter(flat) {
             let m = c.get(0).expect("whole match");
@@ -251,19 +304,7 @@ impl LineReader {
                 })
             })
             .collect();
-        let mut by_sentence: Vec<usize> = (0..a.terms.len()).collect();
-        by_sentence.sort_by_key(|&i| (a.terms[i].sentence, a.terms[i].start));
-        let mut r = Reading {
-            analysis: a,
-            analyzer: an,
-            cues,
-            durations,
-            scores,
-            percents,
-            by_sentence,
-        };
-        r.scores = self.cue_scores(&r);
-        r
+        (durations, scores, percents)
     }
 
     /// The pain scores: `x/10` numbers, and a number right after a pain

@@ -318,12 +318,7 @@ fn pathology_unspecified(c: &Ctx, reader: &LineReader, d: &Decision) -> Option<R
         .iter()
         .map(|&i| &c.a.terms[i])
         .find(|t| t.placement.at_c7_t1())?;
-    let findings = [
-        Cue::FindingTenderness,
-        Cue::FindingAsymmetry,
-        Cue::FindingMotion,
-        Cue::FindingTissue,
-    ];
+    let findings = crate::lines::read::FINDINGS;
     if !findings.iter().any(|k| reader.may_hold(*k, &c.a.norm.flat)) {
         return None;
     }
