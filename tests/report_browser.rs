@@ -48,6 +48,38 @@ fn dump_dom(browser: &Path, url: &str) -> (String, String) {
     )
 }
 
+/// Writes the HTML report of `notes` to `report`; the audit must exit `code`.
+fn write_report(report: &Path, notes: &[serde_json::Value], code: i32) {
+    let input: String = notes.iter().map(|n| n.to_string() + "\n").collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_m53audit"))
+        .args(["audit", "-", "--format", "html", "-q", "-o"])
+        .arg(report)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(code));
+}
+
+/// The browser, or `None` (the test's browser part skipped) where none is
+/// installed; CI must have one.
+fn browser_or_skip() -> Option<PathBuf> {
+    let b = chromium();
+    if b.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium for this test"
+        );
+        eprintln!("chromium not installed; skipping");
+    }
+    b
+}
+
 const HOSTILE_ID: &str = "<img src=x onerror=\"document.title='PWNED-ID'\">";
 
 fn build_report(dir: &Path) -> PathBuf {
@@ -59,21 +91,8 @@ fn build_report(dir: &Path) -> PathBuf {
         serde_json::json!({"id": HOSTILE_ID, "billed": ["M53.83"], "text": "</script><script>document.title='PWNED-SCRIPT'</script> \" </textarea><img src=x onerror=\"document.title='PWNED-IMG'\"> Assessment: C7-T1 ligamentous thickening."}),
         serde_json::json!({"id": "bad-utf8"}),
     ];
-    let input: String = notes.iter().map(|n| n.to_string() + "\n").collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_m53audit"))
-        .args(["audit", "-", "--format", "html", "-q", "-o"])
-        .arg(&report)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(1), "one note is an error record");
+    // One note is an error record: exit 1.
+    write_report(&report, &notes, 1);
     report
 }
 
@@ -287,26 +306,8 @@ fn report_shows_claim_lines_and_filters_on_them() {
         serde_json::json!({"id": "l-esi", "billed": ["M53.83"], "text": text, "procedures": [{"cpt": "62321"}]}),
         serde_json::json!({"id": "l-none", "billed": ["M53.83"], "text": text}),
     ];
-    let input: String = notes.iter().map(|n| n.to_string() + "\n").collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_m53audit"))
-        .args(["audit", "-", "--format", "html", "-q", "-o"])
-        .arg(&report)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium for this test"
-        );
-        eprintln!("chromium not installed; skipping");
+    write_report(&report, &notes, 0);
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let url = format!("file://{}", report.display());
@@ -364,26 +365,8 @@ fn report_opens_on_the_work_and_its_queries_copy_whole() {
         serde_json::json!({"id": "neuro", "text": "Exam: numbness in the small finger, positive Spurling's on the left.\nAssessment: C7-T1 facet syndrome, non-degenerative, neck pain for 4 months."}),
         serde_json::json!({"id": "disagree", "billed": ["M53.83"], "text": "Imaging: MRI: C7-T1 disc herniation.\nAssessment: C7-T1 disc herniation."}),
     ];
-    let input: String = notes.iter().map(|n| n.to_string() + "\n").collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_m53audit"))
-        .args(["audit", "-", "--format", "html", "-q", "-o"])
-        .arg(&report)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install chromium for this test"
-        );
-        eprintln!("chromium not installed; skipping");
+    write_report(&report, &notes, 0);
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let url = format!("file://{}", report.display());
