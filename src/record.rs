@@ -394,8 +394,6 @@ pub struct Auditor {
     /// The claim-line reader (the cues of `line_cues.tsv`), compiled on
     /// first use and shared by the auditor's clones.
     lines: Arc<std::sync::OnceLock<LineReader>>,
-    /// `line_cues.tsv`, for the reader.
-    line_cues: Arc<[crate::lexicon::policy::CueEntry]>,
 }
 
 impl Auditor {
@@ -404,7 +402,6 @@ impl Auditor {
         Auditor {
             trail: Trail::of(&lexicons),
             lines: Arc::default(),
-            line_cues: lexicons.line_cues.clone().into(),
             analyzer: Analyzer::new(lexicons),
             setting: Setting::default(),
         }
@@ -571,7 +568,8 @@ impl Auditor {
 impl Auditor {
     /// The claim-line and query cue reader, compiled on first use.
     pub fn line_reader(&self) -> &LineReader {
-        self.lines.get_or_init(|| LineReader::new(&self.line_cues))
+        self.lines
+            .get_or_init(|| LineReader::new(&self.analyzer.lexicons.line_cues))
     }
 
     /// The note's provider queries, with indicator offsets into its text.

@@ -4,21 +4,16 @@
 use base64::Engine;
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
 
 fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_m53audit"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
+    common::run_in(dir, args)
 }
 
 fn records(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::json_records(out)
 }
 
 fn by_id<'a>(recs: &'a [Value], id: &str) -> &'a Value {

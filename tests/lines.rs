@@ -6,21 +6,16 @@
 use base64::Engine;
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
 
 fn run(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_m53audit"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
+    common::run_in(dir, args)
 }
 
 fn records(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    common::json_records(out)
 }
 
 const FACET: &str = "HPI: Neck pain at C7-T1 for 6 months, rated 7/10. Failed 8 weeks of physical therapy. NDI 38%.\nAssessment: C7-T1 facet syndrome, non-degenerative. No radiculopathy.\nProcedure: C7-T1 medial branch block under fluoroscopy.";
@@ -299,4 +294,57 @@ fn explain_lists_each_line_with_its_elements() {
         ),
         "{s}"
     );
+}
+
+/// README claims about the query outputs: the CSV `queries` column holds
+/// each query as plain text with its options, and `explain` lists them.
+#[test]
+fn queries_reach_the_csv_column_and_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Exam: numbness in the small finger, positive Spurling's on the left.\nAssessment: C7-T1 facet syndrome, non-degenerative, neck pain for 4 months.";
+    std::fs::write(
+        dir.path().join("q.jsonl"),
+        json!({"id": "q", "text": text}).to_string() + "\n",
+    )
+    .unwrap();
+    let out = run(&["audit", "-q", "q.jsonl", "--format", "csv"], dir.path());
+    let mut rdr = csv::Reader::from_reader(&out.stdout[..]);
+    let col = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "queries")
+        .unwrap();
+    let row = rdr.records().next().unwrap().unwrap();
+    assert!(
+        row[col].starts_with("neuro_suggested: The record documents \"numbness\""),
+        "{}",
+        &row[col]
+    );
+    assert!(
+        row[col].contains("\n[ ] clinically undetermined"),
+        "{}",
+        &row[col]
+    );
+    let out = run(&["explain", "--plain", "q.jsonl"], dir.path());
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.contains("Provider queries\n  - neuro_suggested (multiple_choice)"),
+        "{s}"
+    );
+}
+
+/// The summary line on stderr counts the claim lines by result.
+#[test]
+fn the_summary_line_counts_claim_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("in.jsonl"),
+        json!({"id": "n", "billed": ["M53.83"], "text": FACET, "cpt": "64490 62321"}).to_string()
+            + "\n",
+    )
+    .unwrap();
+    let out = run(&["audit", "in.jsonl", "-o", "out.jsonl"], dir.path());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("claim lines: does_not_fit 1, fits 1"), "{err}");
 }

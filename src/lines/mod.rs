@@ -11,9 +11,7 @@ pub mod read;
 
 use crate::analysis::{Analysis, Analyzer, TermKind};
 use crate::context::assertion::Label;
-use crate::lexicon::policy::{
-    code_key, Cpt, DocumentedBy, ElementKind, Family, Fit, Limit, Policy, Role,
-};
+use crate::lexicon::policy::{code_key, Cpt, DocumentedBy, ElementKind, Family, Fit, Policy, Role};
 use elements::{ElementReading, Status};
 use read::{LineReader, Reading};
 use serde::Serialize;
@@ -410,18 +408,4 @@ fn unlinked_fit<'a>(fam: &Family, doc: &Documented<'a>, linked: &[String]) -> Op
                     .any(|f| f.role != Role::Secondary && f.matches(c))
         })
         .map(String::as_str)
-}
-
-/// The limit of an element, for tests and reports.
-pub fn limit_words(limit: &Limit) -> String {
-    match limit {
-        Limit::None => "-".into(),
-        Limit::Days(d) => elements::days_words(*d as f64),
-        Limit::Number(n) => n.to_string(),
-        Limit::Blocks { count, percent } => format!("{count} x {percent}%"),
-        Limit::Relief { percent, days } => {
-            format!("{percent}% x {}", elements::days_words(*days as f64))
-        }
-        Limit::Modalities(m) => m.iter().map(|m| m.name()).collect::<Vec<_>>().join("|"),
-    }
 }
